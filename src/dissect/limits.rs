@@ -1,0 +1,1 @@
+//! Every cap on what a dissector reads or keeps, in one place.

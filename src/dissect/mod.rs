@@ -1,0 +1,8 @@
+//! Sans-IO parsers over byte slices: TLS, QUIC, DNS, HTTP/1. They read nothing but their arguments,
+//! never panic, never allocate without a bound; every cap lives in [`limits`].
+
+pub mod dns;
+pub mod http;
+pub mod limits;
+pub mod quic;
+pub mod tls;
