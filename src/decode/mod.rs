@@ -1,1 +1,417 @@
-//! Placeholder.
+//! Decode: from a captured frame to the facts the flow table needs (addresses, protocol, ports, TCP
+//! flags and sequence numbers, lengths, the L4 payload), through link layers, VLAN/MPLS/PPPoE,
+//! tunnels and IP fragments.
+//!
+//! Contract: accepts any bytes; never panics; allocates nothing per packet (fragment reassembly
+//! reuses its own bounded buffers). A frame that cannot be decoded yields a [`Malformed`] reason for
+//! the caller to count. Lengths come from the headers, not from the captured size, so a frame cut by
+//! the snap length still counts with its original length. IP and L4 parsing use `etherparse` slices.
+
+pub mod fragments;
+pub mod link;
+pub mod tunnel;
+
+use crate::frame::Frame;
+use crate::time::Timestamp;
+use etherparse::{LaxIpv4Slice, LaxIpv6Slice};
+use fragments::{FragKey, FragOutcome, FragmentCache, FragmentLimits};
+use link::{ETHERTYPE_IPV4, ETHERTYPE_IPV6, L3Start, Link};
+use std::net::IpAddr;
+pub use tunnel::Tunnel;
+
+/// How deep tunnels may nest before the packet is given up on.
+const MAX_TUNNEL_DEPTH: usize = 4;
+
+/// Why a frame could not be decoded. Counted by the engine, reported by name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Malformed {
+    UnsupportedLinkType,
+    LinkTruncated,
+    LinkTooDeep,
+    IpVersion,
+    Ipv4Header,
+    Ipv6Header,
+    Ipv6ExtensionHeaders,
+    TcpHeader,
+    UdpHeader,
+    IcmpHeader,
+    TunnelTooDeep,
+    NestedFragments,
+    FragmentDropped,
+}
+
+impl Malformed {
+    pub const ALL: [Malformed; 13] = [
+        Malformed::UnsupportedLinkType,
+        Malformed::LinkTruncated,
+        Malformed::LinkTooDeep,
+        Malformed::IpVersion,
+        Malformed::Ipv4Header,
+        Malformed::Ipv6Header,
+        Malformed::Ipv6ExtensionHeaders,
+        Malformed::TcpHeader,
+        Malformed::UdpHeader,
+        Malformed::IcmpHeader,
+        Malformed::TunnelTooDeep,
+        Malformed::NestedFragments,
+        Malformed::FragmentDropped,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Malformed::UnsupportedLinkType => "unsupported_link_type",
+            Malformed::LinkTruncated => "link_truncated",
+            Malformed::LinkTooDeep => "link_too_deep",
+            Malformed::IpVersion => "ip_version",
+            Malformed::Ipv4Header => "ipv4_header",
+            Malformed::Ipv6Header => "ipv6_header",
+            Malformed::Ipv6ExtensionHeaders => "ipv6_extension_headers",
+            Malformed::TcpHeader => "tcp_header",
+            Malformed::UdpHeader => "udp_header",
+            Malformed::IcmpHeader => "icmp_header",
+            Malformed::TunnelTooDeep => "tunnel_too_deep",
+            Malformed::NestedFragments => "nested_fragments",
+            Malformed::FragmentDropped => "fragment_dropped",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+pub const TCP_FIN: u8 = 0x01;
+pub const TCP_SYN: u8 = 0x02;
+pub const TCP_RST: u8 = 0x04;
+pub const TCP_ACK: u8 = 0x10;
+
+/// The transport layer of a decoded packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum L4 {
+    Tcp { src_port: u16, dst_port: u16, seq: u32, ack: u32, flags: u8 },
+    Udp { src_port: u16, dst_port: u16 },
+    Icmp { kind: u8, code: u8 },
+    Other,
+}
+
+impl L4 {
+    pub fn ports(&self) -> (u16, u16) {
+        match *self {
+            L4::Tcp { src_port, dst_port, .. } | L4::Udp { src_port, dst_port } => (src_port, dst_port),
+            _ => (0, 0),
+        }
+    }
+}
+
+/// One decoded packet: the innermost IP packet of a frame (after tunnels and reassembly).
+#[derive(Clone, Copy, Debug)]
+pub struct Packet<'a> {
+    pub ts: Timestamp,
+    pub vlan: Option<u16>,
+    pub tunnel: Option<Tunnel>,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub proto: u8,
+    pub ttl: u8,
+    /// IP header + payload, from the IP header (the original length, even when the capture cut it).
+    pub ip_len: u32,
+    pub l4: L4,
+    /// L4 payload length according to the headers.
+    pub payload_len: u32,
+    /// The captured part of the L4 payload.
+    pub payload: &'a [u8],
+    /// True when this packet was reassembled from IP fragments.
+    pub reassembled: bool,
+}
+
+/// What one frame decodes to.
+#[derive(Debug)]
+pub enum Decoded<'a> {
+    Packet(Packet<'a>),
+    /// ARP, STP, LLDP and other frames without IP: counted, not an error.
+    NotIp,
+    /// A fragment kept until its datagram is complete.
+    FragmentHeld,
+    Malformed(Malformed),
+}
+
+/// Soft anomalies: the packet was still decoded and counted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DecodeAnomalies {
+    /// IP total length larger than the captured bytes (snap length or a lying header).
+    pub ip_truncated: u64,
+    /// UDP length field shorter than its header or longer than the IP payload.
+    pub udp_bad_length: u64,
+}
+
+/// The decode stage: stateless but for the fragment cache.
+#[derive(Debug)]
+pub struct Decoder {
+    fragments: FragmentCache,
+    anomalies: DecodeAnomalies,
+}
+
+/// The network layer, parsed.
+struct IpLayer<'a> {
+    src: IpAddr,
+    dst: IpAddr,
+    proto: u8,
+    ttl: u8,
+    ip_len: u32,
+    header_len: u32,
+    payload: &'a [u8],
+    truncated: bool,
+    /// (identification, byte offset, more fragments) when this packet is a fragment.
+    fragment: Option<(u32, u32, bool)>,
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Decoder::new(FragmentLimits::default())
+    }
+}
+
+impl Decoder {
+    pub fn new(limits: FragmentLimits) -> Self {
+        Decoder { fragments: FragmentCache::new(limits), anomalies: DecodeAnomalies::default() }
+    }
+
+    pub fn anomalies(&self) -> &DecodeAnomalies {
+        &self.anomalies
+    }
+
+    pub fn fragments(&self) -> &FragmentCache {
+        &self.fragments
+    }
+
+    /// Drops fragment trains older than their timeout at packet time `now`.
+    pub fn handle_timeout(&mut self, now: Timestamp) {
+        self.fragments.expire(now);
+    }
+
+    pub fn decode<'a>(&'a mut self, frame: &Frame<'a>) -> Decoded<'a> {
+        let start = match link::walk(frame.link, frame.data) {
+            Ok(Link::Ip(start)) => start,
+            Ok(Link::NotIp) => return Decoded::NotIp,
+            Err(m) => return Decoded::Malformed(m),
+        };
+        let Some(data) = frame.data.get(start.offset..) else {
+            return Decoded::Malformed(Malformed::LinkTruncated);
+        };
+        match layers(data, start, frame.ts, Some(&mut self.fragments), &mut self.anomalies) {
+            Ok(Some(p)) => Decoded::Packet(p),
+            Ok(None) => Decoded::FragmentHeld,
+            Err(m) => Decoded::Malformed(m),
+        }
+    }
+}
+
+/// Decodes IP, L4 and tunnels from `data`. At most one level is reassembled from fragments: the cache
+/// is lent to the first fragmented layer (a fragmented packet inside a reassembled one is rare and
+/// counted as malformed).
+fn layers<'a>(
+    mut data: &'a [u8],
+    start: L3Start,
+    ts: Timestamp,
+    mut fragments: Option<&'a mut FragmentCache>,
+    anomalies: &mut DecodeAnomalies,
+) -> Result<Option<Packet<'a>>, Malformed> {
+    let mut ethertype = start.ethertype;
+    let mut vlan = start.vlan;
+    let mut outer_tunnel = None;
+    let mut reassembled = false;
+    for depth in 0..=MAX_TUNNEL_DEPTH {
+        let mut ip = parse_ip(data, ethertype)?;
+        if ip.truncated {
+            anomalies.ip_truncated += 1;
+        }
+        if let Some((id, offset, more)) = ip.fragment {
+            let cache = fragments.take().ok_or(Malformed::NestedFragments)?;
+            let key = FragKey {
+                src: ip.src,
+                dst: ip.dst,
+                proto: ip.proto,
+                id,
+                scope: u32::from(vlan.unwrap_or(0)) | ((depth as u32) << 16),
+            };
+            match cache.insert(ts, key, offset, more, ip.payload) {
+                FragOutcome::Complete(whole) => {
+                    ip.payload = whole;
+                    ip.ip_len = ip.header_len.saturating_add(len_u32(whole.len()));
+                    reassembled = true;
+                }
+                FragOutcome::Pending => return Ok(None),
+                FragOutcome::Dropped(_) => return Err(Malformed::FragmentDropped),
+            }
+        }
+        let ip_payload_len = ip.ip_len.saturating_sub(ip.header_len);
+        let (l4, header_len, l4_payload) = parse_l4(ip.proto, ip.payload, ip_payload_len, anomalies)?;
+
+        let inner = match l4 {
+            L4::Udp { src_port, dst_port } => tunnel::by_udp_port(src_port, dst_port, l4_payload),
+            L4::Other => tunnel::by_ip_protocol(ip.proto, ip.payload),
+            _ => None,
+        };
+        if let Some((kind, inner)) = inner {
+            let carrier = if matches!(l4, L4::Other) { ip.payload } else { l4_payload };
+            let next = match inner {
+                tunnel::Inner::Ip { offset, ethertype } => Some(L3Start { offset, ethertype, vlan: None }),
+                tunnel::Inner::Ethernet { offset } => match link::ethernet(carrier, offset, None) {
+                    Ok(Link::Ip(s)) => Some(s),
+                    // Not IP inside (ARP over VXLAN…): keep the outer packet as the flow's.
+                    _ => None,
+                },
+            };
+            if let Some(next) = next
+                && let Some(inner_data) = carrier.get(next.offset..)
+                && inner_data.first().is_some_and(|b| matches!(b >> 4, 4 | 6))
+            {
+                if depth == MAX_TUNNEL_DEPTH {
+                    return Err(Malformed::TunnelTooDeep);
+                }
+                data = inner_data;
+                ethertype = next.ethertype;
+                vlan = next.vlan.or(vlan);
+                outer_tunnel = outer_tunnel.or(Some(kind));
+                continue;
+            }
+        }
+        let payload_len = ip_payload_len.saturating_sub(header_len);
+        return Ok(Some(Packet {
+            ts,
+            vlan,
+            tunnel: outer_tunnel,
+            src: ip.src,
+            dst: ip.dst,
+            proto: ip.proto,
+            ttl: ip.ttl,
+            ip_len: ip.ip_len,
+            l4,
+            payload_len,
+            payload: l4_payload,
+            reassembled,
+        }));
+    }
+    Err(Malformed::TunnelTooDeep)
+}
+
+fn len_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn parse_ip(data: &[u8], ethertype: u16) -> Result<IpLayer<'_>, Malformed> {
+    let version = data.first().map(|b| b >> 4);
+    match (ethertype, version) {
+        (ETHERTYPE_IPV4, Some(4)) => {
+            let (ip, _auth_err) = LaxIpv4Slice::from_slice(data).map_err(|_| Malformed::Ipv4Header)?;
+            let h = ip.header();
+            let header_len = len_u32(h.slice().len());
+            let total = u32::from(h.total_len());
+            // Total length 0 is a TSO super-packet: the captured size is all we know.
+            let ip_len = if total < header_len { len_u32(data.len()) } else { total };
+            let offset = u32::from(h.fragments_offset().value()) * 8;
+            let more = h.more_fragments();
+            let fragment = (offset != 0 || more).then_some((u32::from(h.identification()), offset, more));
+            let payload = ip.payload();
+            Ok(IpLayer {
+                src: IpAddr::V4(h.source_addr()),
+                dst: IpAddr::V4(h.destination_addr()),
+                proto: payload.ip_number.0,
+                ttl: h.ttl(),
+                ip_len,
+                header_len: header_len + len_u32(ip.extensions().auth.map_or(0, |a| a.slice().len())),
+                payload: payload.payload,
+                truncated: payload.incomplete,
+                fragment,
+            })
+        }
+        (ETHERTYPE_IPV6, Some(6)) => {
+            let (ip, ext_err) = LaxIpv6Slice::from_slice(data).map_err(|_| Malformed::Ipv6Header)?;
+            if ext_err.is_some() {
+                return Err(Malformed::Ipv6ExtensionHeaders);
+            }
+            let h = ip.header();
+            let payload = ip.payload();
+            let declared = u32::from(h.payload_length());
+            // Payload length 0 is a jumbogram or BIG TCP: the captured size is all we know.
+            let ip_len = 40 + if declared == 0 { len_u32(data.len().saturating_sub(40)) } else { declared };
+            let exts_len = len_u32(ip.extensions().slice().len());
+            let mut fragment = None;
+            if ip.extensions().is_fragmenting_payload() {
+                for ext in ip.extensions().clone() {
+                    if let etherparse::Ipv6ExtensionSlice::Fragment(f) = ext {
+                        fragment = Some((
+                            f.identification(),
+                            u32::from(f.fragment_offset().value()) * 8,
+                            f.more_fragments(),
+                        ));
+                    }
+                }
+            }
+            Ok(IpLayer {
+                src: IpAddr::V6(h.source_addr()),
+                dst: IpAddr::V6(h.destination_addr()),
+                proto: payload.ip_number.0,
+                ttl: h.hop_limit(),
+                ip_len,
+                header_len: 40 + exts_len,
+                payload: payload.payload,
+                truncated: payload.incomplete,
+                fragment,
+            })
+        }
+        _ => Err(Malformed::IpVersion),
+    }
+}
+
+/// Parses TCP/UDP/ICMP. `payload_len` is the IP payload length from the headers (≥ captured).
+/// Returns the L4 summary, its header length and the captured L4 payload.
+fn parse_l4<'a>(
+    proto: u8,
+    data: &'a [u8],
+    payload_len: u32,
+    anomalies: &mut DecodeAnomalies,
+) -> Result<(L4, u32, &'a [u8]), Malformed> {
+    match proto {
+        6 => {
+            let h = data.get(..20).ok_or(Malformed::TcpHeader)?;
+            let be16 = |i: usize| u16::from_be_bytes([h[i], h[i + 1]]);
+            let be32 = |i: usize| u32::from_be_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]);
+            let header_len = usize::from(h[12] >> 4) * 4;
+            if header_len < 20 {
+                return Err(Malformed::TcpHeader);
+            }
+            let l4 = L4::Tcp { src_port: be16(0), dst_port: be16(2), seq: be32(4), ack: be32(8), flags: h[13] };
+            // Options cut by the snap length leave no captured payload, but the packet still counts.
+            let payload = data.get(header_len..).unwrap_or(&[]);
+            Ok((l4, len_u32(header_len), payload))
+        }
+        17 => {
+            let h = data.get(..8).ok_or(Malformed::UdpHeader)?;
+            let l4 = L4::Udp {
+                src_port: u16::from_be_bytes([h[0], h[1]]),
+                dst_port: u16::from_be_bytes([h[2], h[3]]),
+            };
+            let udp_len = u32::from(u16::from_be_bytes([h[4], h[5]]));
+            let rest = data.get(8..).unwrap_or(&[]);
+            // Trust the UDP length when it is consistent (as tcpdump does); 0 with a jumbo IP is fine.
+            let payload = if (8..=payload_len).contains(&udp_len) {
+                rest.get(..(udp_len - 8) as usize).unwrap_or(rest)
+            } else if udp_len == 0 && payload_len > 65_535 {
+                rest
+            } else {
+                anomalies.udp_bad_length += 1;
+                &[]
+            };
+            Ok((l4, 8, payload))
+        }
+        1 | 58 => {
+            let h = data.get(..2).ok_or(Malformed::IcmpHeader)?;
+            Ok((L4::Icmp { kind: h[0], code: h[1] }, 0, data))
+        }
+        _ => Ok((L4::Other, 0, data)),
+    }
+}
+
+#[cfg(test)]
+mod tests;

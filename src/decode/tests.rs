@@ -1,0 +1,104 @@
+use super::*;
+use crate::frame::LinkType;
+use etherparse::PacketBuilder;
+
+fn frame(link: LinkType, data: &[u8]) -> Frame<'_> {
+    Frame { ts: Timestamp::from_secs(1), link, orig_len: data.len() as u32, data }
+}
+
+fn tcp_ipv4(payload: &[u8]) -> Vec<u8> {
+    let b = PacketBuilder::ethernet2([1; 6], [2; 6])
+        .ipv4([10, 0, 0, 1], [93, 184, 216, 34], 64)
+        .tcp(40000, 443, 1000, 65535)
+        .syn();
+    let mut out = Vec::new();
+    b.write(&mut out, payload).unwrap();
+    out
+}
+
+#[test]
+fn ethernet_ipv4_tcp() {
+    let bytes = tcp_ipv4(b"hello");
+    let mut d = Decoder::default();
+    let Decoded::Packet(p) = d.decode(&frame(LinkType::Ethernet, &bytes)) else { panic!("not a packet") };
+    assert_eq!(p.src, "10.0.0.1".parse::<IpAddr>().unwrap());
+    assert_eq!(p.proto, 6);
+    assert_eq!(p.ip_len, 20 + 20 + 5);
+    assert_eq!(p.payload, b"hello");
+    assert!(matches!(p.l4, L4::Tcp { src_port: 40000, dst_port: 443, seq: 1000, flags, .. } if flags & TCP_SYN != 0));
+}
+
+#[test]
+fn snaplen_cut_frame_keeps_original_length() {
+    let bytes = tcp_ipv4(&[7u8; 1000]);
+    let cut = &bytes[..14 + 20 + 20 + 10];
+    let mut d = Decoder::default();
+    let Decoded::Packet(p) = d.decode(&frame(LinkType::Ethernet, cut)) else { panic!("not a packet") };
+    assert_eq!(p.ip_len, 1040);
+    assert_eq!(p.payload_len, 1000);
+    assert_eq!(p.payload.len(), 10);
+    assert_eq!(d.anomalies().ip_truncated, 1);
+}
+
+#[test]
+fn cut_inside_tcp_header_is_malformed() {
+    let bytes = tcp_ipv4(b"");
+    let mut d = Decoder::default();
+    let r = d.decode(&frame(LinkType::Ethernet, &bytes[..14 + 20 + 12]));
+    assert!(matches!(r, Decoded::Malformed(Malformed::TcpHeader)));
+}
+
+#[test]
+fn vxlan_inner_flow_wins() {
+    let inner = tcp_ipv4(b"x");
+    let mut vx = vec![0x08, 0, 0, 0, 0, 0, 0x2a, 0];
+    vx.extend_from_slice(&inner);
+    let b = PacketBuilder::ethernet2([3; 6], [4; 6]).ipv4([192, 0, 2, 1], [192, 0, 2, 2], 64).udp(51000, 4789);
+    let mut outer = Vec::new();
+    b.write(&mut outer, &vx).unwrap();
+    let mut d = Decoder::default();
+    let Decoded::Packet(p) = d.decode(&frame(LinkType::Ethernet, &outer)) else { panic!("not a packet") };
+    assert_eq!(p.tunnel, Some(Tunnel::Vxlan));
+    assert_eq!(p.src, "10.0.0.1".parse::<IpAddr>().unwrap());
+    assert_eq!(p.ip_len, 41);
+}
+
+#[test]
+fn udp_length_zero_means_no_payload() {
+    let b = PacketBuilder::ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64).udp(5353, 53);
+    let mut pkt = Vec::new();
+    b.write(&mut pkt, &[1u8; 30]).unwrap();
+    pkt[20 + 4] = 0;
+    pkt[20 + 5] = 0;
+    let mut d = Decoder::default();
+    let Decoded::Packet(p) = d.decode(&frame(LinkType::Raw, &pkt)) else { panic!("not a packet") };
+    assert!(p.payload.is_empty());
+    assert_eq!(d.anomalies().udp_bad_length, 1);
+}
+
+#[test]
+fn ipv6_under_ipv4_link_type_is_counted() {
+    let b = PacketBuilder::ipv6([0; 16], [1; 16], 64).udp(1, 2);
+    let mut pkt = Vec::new();
+    b.write(&mut pkt, b"").unwrap();
+    let mut d = Decoder::default();
+    assert!(matches!(d.decode(&frame(LinkType::Ipv4, &pkt)), Decoded::Malformed(Malformed::IpVersion)));
+}
+
+#[test]
+fn arbitrary_bytes_never_panic() {
+    // A deterministic walk over truncations and byte values of a real-shaped frame.
+    let base = tcp_ipv4(b"payload bytes");
+    let mut d = Decoder::default();
+    for cut in 0..base.len() {
+        for flip in [0x00u8, 0xff, 0x45, 0x60, 0x08] {
+            let mut f = base[..cut].to_vec();
+            if let Some(b) = f.get_mut(cut / 2) {
+                *b = flip;
+            }
+            for link in [LinkType::Ethernet, LinkType::Raw, LinkType::Null, LinkType::LinuxSll, LinkType::LinuxSll2, LinkType::Ppp] {
+                let _ = d.decode(&frame(link, &f));
+            }
+        }
+    }
+}

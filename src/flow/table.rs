@@ -1,0 +1,366 @@
+//! The bounded flow table: a slab of flows, a hash index, and recency lists per timeout class.
+//!
+//! Each class (TCP, UDP, other, closed TCP) keeps an intrusive doubly-linked list ordered by last
+//! packet time, newest at the head. A flow moves to the head at most once per second of packet time,
+//! so ordering is exact to the second and the hot path usually touches only the flow itself. Idle
+//! timeouts pop list tails; a full table evicts the least recently seen tail of all classes.
+
+use super::{Counters, Direction, EndReason, EndedFlow, Flow, FlowKey, TcpState, first_sender_is_client};
+use crate::decode::{L4, Packet, TCP_FIN, TCP_RST, TCP_SYN};
+use crate::flow::stream_head::{DEFAULT_STREAM_HEAD_CAP, StreamHead};
+use crate::time::{NANOS_PER_SEC, Nanos, Timestamp};
+use std::collections::HashMap;
+
+/// Index of a live flow in the table's slab. Valid until the flow ends.
+pub type FlowId = u32;
+
+const NIL: u32 = u32::MAX;
+const CLASSES: usize = 4;
+const TCP: usize = 0;
+const UDP: usize = 1;
+const OTHER: usize = 2;
+const CLOSING: usize = 3;
+
+/// Sizes and timeouts, all in packet time.
+#[derive(Clone, Debug)]
+pub struct FlowLimits {
+    pub max_flows: usize,
+    pub tcp_idle: Nanos,
+    pub udp_idle: Nanos,
+    pub other_idle: Nanos,
+    /// How long a closed (FIN/RST) TCP flow lingers to absorb the last ACKs and retransmissions.
+    pub tcp_close_linger: Nanos,
+    pub stream_head_cap: usize,
+}
+
+impl Default for FlowLimits {
+    fn default() -> Self {
+        FlowLimits {
+            max_flows: 1_000_000,
+            tcp_idle: 300 * NANOS_PER_SEC,
+            udp_idle: 60 * NANOS_PER_SEC,
+            other_idle: 60 * NANOS_PER_SEC,
+            tcp_close_linger: 5 * NANOS_PER_SEC,
+            stream_head_cap: DEFAULT_STREAM_HEAD_CAP,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TableStats {
+    pub created: u64,
+    pub evicted: u64,
+    pub timed_out: u64,
+    pub closed: u64,
+    pub peak_active: u64,
+}
+
+/// What `ingest` did with a packet.
+#[derive(Clone, Copy, Debug)]
+pub struct Ingested {
+    pub id: FlowId,
+    pub dir: Direction,
+    pub new_flow: bool,
+    /// The packet's payload extended the contiguous head of its direction's stream.
+    pub head_grew: bool,
+}
+
+#[derive(Debug)]
+struct Slot<T> {
+    flow: Option<Flow<T>>,
+    prev: u32,
+    next: u32,
+    class: u8,
+    moved_sec: u64,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct List {
+    head: u32,
+    tail: u32,
+}
+
+#[derive(Debug)]
+pub struct FlowTable<T> {
+    limits: FlowLimits,
+    index: HashMap<FlowKey, u32, foldhash::fast::RandomState>,
+    slots: Vec<Slot<T>>,
+    free: Vec<u32>,
+    lists: [List; CLASSES],
+    ended: Vec<EndedFlow<T>>,
+    stats: TableStats,
+}
+
+impl<T: Default> FlowTable<T> {
+    pub fn new(limits: FlowLimits) -> Self {
+        FlowTable {
+            limits,
+            index: HashMap::default(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            lists: [List { head: NIL, tail: NIL }; CLASSES],
+            ended: Vec::new(),
+            stats: TableStats::default(),
+        }
+    }
+
+    pub fn limits(&self) -> &FlowLimits {
+        &self.limits
+    }
+
+    pub fn stats(&self) -> TableStats {
+        self.stats
+    }
+
+    pub fn active(&self) -> usize {
+        self.index.len()
+    }
+
+    pub fn get(&self, id: FlowId) -> Option<&Flow<T>> {
+        self.slots.get(id as usize)?.flow.as_ref()
+    }
+
+    pub fn get_mut(&mut self, id: FlowId) -> Option<&mut Flow<T>> {
+        self.slots.get_mut(id as usize)?.flow.as_mut()
+    }
+
+    /// Iterates live flows (unordered).
+    pub fn iter(&self) -> impl Iterator<Item = &Flow<T>> {
+        self.slots.iter().filter_map(|s| s.flow.as_ref())
+    }
+
+    /// Takes the flows that ended since the last call.
+    pub fn drain_ended(&mut self) -> std::vec::Drain<'_, EndedFlow<T>> {
+        self.ended.drain(..)
+    }
+
+    /// Accounts one packet to its flow, creating the flow if needed.
+    pub fn ingest(&mut self, pkt: &Packet<'_>) -> Ingested {
+        let (key, src_is_lo) = FlowKey::of(pkt);
+        let now = pkt.ts;
+        let mut id = self.index.get(&key).copied();
+
+        // A new SYN on a closed or reset connection is a new connection (port reuse).
+        if let (Some(old), L4::Tcp { flags, .. }) = (id, pkt.l4)
+            && flags & TCP_SYN != 0
+            && self.slots[old as usize].class as usize == CLOSING
+        {
+            let reason = self.slots[old as usize].flow.as_ref().and_then(|f| f.tcp.closed()).unwrap_or(EndReason::Fin);
+            self.end(old, reason);
+            id = None;
+        }
+
+        let new_flow = id.is_none();
+        let id = match id {
+            Some(id) => id,
+            None => self.create(key, src_is_lo, pkt),
+        };
+        let slot = &mut self.slots[id as usize];
+        let Some(flow) = slot.flow.as_mut() else {
+            // Unreachable by construction: indexed slots always hold a flow.
+            return Ingested { id, dir: Direction::ClientToServer, new_flow, head_grew: false };
+        };
+        let dir = if src_is_lo == flow.client_is_lo { Direction::ClientToServer } else { Direction::ServerToClient };
+        if now > flow.last_ts {
+            flow.last_ts = now;
+        }
+        match dir {
+            Direction::ClientToServer => flow.c2s.add(pkt),
+            Direction::ServerToClient => flow.s2c.add(pkt),
+        }
+        let mut head_grew = false;
+        let mut class = slot.class as usize;
+        if let L4::Tcp { seq, flags, .. } = pkt.l4 {
+            let head = match dir {
+                Direction::ClientToServer => &mut flow.client_head,
+                Direction::ServerToClient => &mut flow.server_head,
+            };
+            if flags & TCP_SYN != 0 {
+                flow.tcp.syn_seen = true;
+                head.on_syn(seq);
+            }
+            if !pkt.payload.is_empty() {
+                head_grew = head.on_segment(seq, pkt.payload);
+            }
+            if flags & TCP_RST != 0 {
+                flow.tcp.rst = true;
+            }
+            if flags & TCP_FIN != 0 {
+                match dir {
+                    Direction::ClientToServer => flow.tcp.client_fin = true,
+                    Direction::ServerToClient => flow.tcp.server_fin = true,
+                }
+            }
+            if class != CLOSING && flow.tcp.closed().is_some() {
+                class = CLOSING;
+            }
+        }
+        let sec = now.as_secs();
+        if class != slot.class as usize {
+            self.unlink(id);
+            self.push_front(id, class);
+            self.slots[id as usize].moved_sec = sec;
+        } else if slot.moved_sec != sec {
+            slot.moved_sec = sec;
+            self.unlink(id);
+            self.push_front(id, class);
+        }
+        Ingested { id, dir, new_flow, head_grew }
+    }
+
+    fn create(&mut self, key: FlowKey, src_is_lo: bool, pkt: &Packet<'_>) -> u32 {
+        if self.index.len() >= self.limits.max_flows.max(1) {
+            self.evict_oldest();
+        }
+        let first_is_client = first_sender_is_client(pkt);
+        let is_tcp = matches!(pkt.l4, L4::Tcp { .. });
+        let cap = if is_tcp { self.limits.stream_head_cap } else { 0 };
+        let flow = Flow {
+            key,
+            client_is_lo: src_is_lo == first_is_client,
+            first_ts: pkt.ts,
+            last_ts: pkt.ts,
+            c2s: Counters::default(),
+            s2c: Counters::default(),
+            tunnel: pkt.tunnel,
+            tcp: TcpState::default(),
+            client_head: StreamHead::new(cap),
+            server_head: StreamHead::new(cap),
+            data: T::default(),
+        };
+        let class = match pkt.proto {
+            6 => TCP,
+            17 => UDP,
+            _ => OTHER,
+        };
+        let slot = Slot { flow: Some(flow), prev: NIL, next: NIL, class: class as u8, moved_sec: pkt.ts.as_secs() };
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.slots[id as usize] = slot;
+                id
+            }
+            None => {
+                self.slots.push(slot);
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.push_front(id, class);
+        self.index.insert(key, id);
+        self.stats.created += 1;
+        self.stats.peak_active = self.stats.peak_active.max(self.index.len() as u64);
+        id
+    }
+
+    fn idle_limit(&self, class: usize) -> Nanos {
+        match class {
+            TCP => self.limits.tcp_idle,
+            UDP => self.limits.udp_idle,
+            OTHER => self.limits.other_idle,
+            _ => self.limits.tcp_close_linger,
+        }
+    }
+
+    /// The earliest packet time at which some flow may time out.
+    pub fn next_deadline(&self) -> Option<Timestamp> {
+        (0..CLASSES)
+            .filter_map(|c| {
+                let tail = self.lists[c].tail;
+                let flow = self.slots.get(tail as usize)?.flow.as_ref()?;
+                Some(flow.last_ts.saturating_add(self.idle_limit(c)))
+            })
+            .min()
+    }
+
+    /// Ends every flow idle for longer than its class allows at packet time `now`.
+    pub fn handle_timeout(&mut self, now: Timestamp) {
+        for class in 0..CLASSES {
+            let limit = self.idle_limit(class);
+            loop {
+                let tail = self.lists[class].tail;
+                let Some(flow) = self.slots.get(tail as usize).and_then(|s| s.flow.as_ref()) else { break };
+                // The list is ordered to the second: stop at the first flow still inside its limit.
+                if now.since(flow.last_ts) <= limit {
+                    break;
+                }
+                let reason = if class == CLOSING {
+                    self.stats.closed += 1;
+                    flow.tcp.closed().unwrap_or(EndReason::Fin)
+                } else {
+                    self.stats.timed_out += 1;
+                    EndReason::IdleTimeout
+                };
+                self.end(tail, reason);
+            }
+        }
+    }
+
+    /// Ends every live flow (end of capture, shutdown), oldest first.
+    pub fn finish(&mut self, reason: EndReason) {
+        let mut ids: Vec<u32> = self.index.values().copied().collect();
+        ids.sort_unstable_by_key(|&id| self.slots[id as usize].flow.as_ref().map(|f| (f.first_ts, f.key)));
+        for id in ids {
+            self.end(id, reason);
+        }
+    }
+
+    fn evict_oldest(&mut self) {
+        let oldest = (0..CLASSES)
+            .filter_map(|c| {
+                let tail = self.lists[c].tail;
+                Some((self.slots.get(tail as usize)?.flow.as_ref()?.last_ts, tail))
+            })
+            .min();
+        if let Some((_, id)) = oldest {
+            self.stats.evicted += 1;
+            self.end(id, EndReason::Evicted);
+        }
+    }
+
+    fn end(&mut self, id: u32, reason: EndReason) {
+        self.unlink(id);
+        if let Some(flow) = self.slots[id as usize].flow.take() {
+            self.index.remove(&flow.key);
+            self.ended.push(EndedFlow { flow, reason });
+            self.free.push(id);
+        }
+    }
+
+    fn push_front(&mut self, id: u32, class: usize) {
+        let old_head = self.lists[class].head;
+        {
+            let s = &mut self.slots[id as usize];
+            s.prev = NIL;
+            s.next = old_head;
+            s.class = class as u8;
+        }
+        if old_head != NIL {
+            self.slots[old_head as usize].prev = id;
+        } else {
+            self.lists[class].tail = id;
+        }
+        self.lists[class].head = id;
+    }
+
+    fn unlink(&mut self, id: u32) {
+        let (prev, next, class) = {
+            let s = &self.slots[id as usize];
+            (s.prev, s.next, s.class as usize)
+        };
+        if prev != NIL {
+            self.slots[prev as usize].next = next;
+        } else if self.lists[class].head == id {
+            self.lists[class].head = next;
+        }
+        if next != NIL {
+            self.slots[next as usize].prev = prev;
+        } else if self.lists[class].tail == id {
+            self.lists[class].tail = prev;
+        }
+        let s = &mut self.slots[id as usize];
+        s.prev = NIL;
+        s.next = NIL;
+    }
+}
+
+#[cfg(test)]
+mod tests;
