@@ -35,7 +35,14 @@ impl FragmentCache {
     pub fn new(_limits: FragmentLimits) -> Self {
         FragmentCache::default()
     }
-    pub fn insert(&mut self, _now: Timestamp, _key: FragKey, _offset: u32, _more: bool, _payload: &[u8]) -> FragOutcome<'_> {
+    pub fn insert(
+        &mut self,
+        _now: Timestamp,
+        _key: FragKey,
+        _offset: u32,
+        _more: bool,
+        _payload: &[u8],
+    ) -> FragOutcome<'_> {
         self.stats.dropped += 1;
         FragOutcome::Dropped("fragment_reassembly_unavailable")
     }

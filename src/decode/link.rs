@@ -40,8 +40,16 @@ pub fn walk(link: LinkType, data: &[u8]) -> Result<Link, Malformed> {
     match link {
         LinkType::Ethernet => ethernet(data, 0, None),
         LinkType::Raw => raw_ip(data, 0),
-        LinkType::Ipv4 => Ok(Link::Ip(L3Start { offset: 0, ethertype: ETHERTYPE_IPV4, vlan: None })),
-        LinkType::Ipv6 => Ok(Link::Ip(L3Start { offset: 0, ethertype: ETHERTYPE_IPV6, vlan: None })),
+        LinkType::Ipv4 => Ok(Link::Ip(L3Start {
+            offset: 0,
+            ethertype: ETHERTYPE_IPV4,
+            vlan: None,
+        })),
+        LinkType::Ipv6 => Ok(Link::Ip(L3Start {
+            offset: 0,
+            ethertype: ETHERTYPE_IPV6,
+            vlan: None,
+        })),
         LinkType::Null | LinkType::Loop => null_loopback(link, data),
         LinkType::LinuxSll => {
             // 16 bytes: packet type, ARPHRD, address length, 8 address bytes, protocol.
@@ -78,7 +86,11 @@ fn after_ethertype(
     for _ in 0..16 {
         match ethertype {
             ETHERTYPE_IPV4 | ETHERTYPE_IPV6 => {
-                return Ok(Link::Ip(L3Start { offset: at, ethertype, vlan }));
+                return Ok(Link::Ip(L3Start {
+                    offset: at,
+                    ethertype,
+                    vlan,
+                }));
             }
             ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD => {
                 let tci = be16(data, at).ok_or(Malformed::LinkTruncated)?;
@@ -118,7 +130,11 @@ fn mpls(data: &[u8], mut at: usize, vlan: Option<u16>) -> Result<Link, Malformed
 
 /// PPP: optional HDLC address/control (ff 03), then a 1- or 2-byte protocol field.
 fn ppp(data: &[u8], at: usize, vlan: Option<u16>) -> Result<Link, Malformed> {
-    let at = if data.get(at..at + 2) == Some(&[0xff, 0x03]) { at + 2 } else { at };
+    let at = if data.get(at..at + 2) == Some(&[0xff, 0x03]) {
+        at + 2
+    } else {
+        at
+    };
     ppp_protocol(data, at, vlan)
 }
 
@@ -135,23 +151,42 @@ fn ppp_protocol(data: &[u8], at: usize, vlan: Option<u16>) -> Result<Link, Malfo
         0x0057 => ETHERTYPE_IPV6,
         _ => return Ok(Link::NotIp),
     };
-    Ok(Link::Ip(L3Start { offset: at + len, ethertype, vlan }))
+    Ok(Link::Ip(L3Start {
+        offset: at + len,
+        ethertype,
+        vlan,
+    }))
 }
 
 /// BSD NULL (address family in the capturing host's byte order) and OpenBSD LOOP (network order).
 fn null_loopback(link: LinkType, data: &[u8]) -> Result<Link, Malformed> {
-    let raw: [u8; 4] = data.get(..4).and_then(|b| b.try_into().ok()).ok_or(Malformed::LinkTruncated)?;
+    let raw: [u8; 4] = data
+        .get(..4)
+        .and_then(|b| b.try_into().ok())
+        .ok_or(Malformed::LinkTruncated)?;
     let family = if link == LinkType::Loop {
         u32::from_be_bytes(raw)
     } else {
         // The writer's byte order is unknown: families are small, so take whichever reading is.
         let le = u32::from_le_bytes(raw);
-        if le <= 0xffff { le } else { u32::from_be_bytes(raw) }
+        if le <= 0xffff {
+            le
+        } else {
+            u32::from_be_bytes(raw)
+        }
     };
     match family {
-        2 => Ok(Link::Ip(L3Start { offset: 4, ethertype: ETHERTYPE_IPV4, vlan: None })),
+        2 => Ok(Link::Ip(L3Start {
+            offset: 4,
+            ethertype: ETHERTYPE_IPV4,
+            vlan: None,
+        })),
         // AF_INET6 differs by OS: 10 Linux, 24 NetBSD/OpenBSD, 28 FreeBSD, 30 Darwin.
-        10 | 24 | 28 | 30 => Ok(Link::Ip(L3Start { offset: 4, ethertype: ETHERTYPE_IPV6, vlan: None })),
+        10 | 24 | 28 | 30 => Ok(Link::Ip(L3Start {
+            offset: 4,
+            ethertype: ETHERTYPE_IPV6,
+            vlan: None,
+        })),
         _ => Ok(Link::NotIp),
     }
 }
@@ -164,7 +199,11 @@ fn raw_ip(data: &[u8], at: usize) -> Result<Link, Malformed> {
         6 => ETHERTYPE_IPV6,
         _ => return Err(Malformed::IpVersion),
     };
-    Ok(Link::Ip(L3Start { offset: at, ethertype, vlan: None }))
+    Ok(Link::Ip(L3Start {
+        offset: at,
+        ethertype,
+        vlan: None,
+    }))
 }
 
 #[cfg(test)]
@@ -180,19 +219,35 @@ mod tests {
 
     #[test]
     fn qinq_keeps_innermost_vlan() {
-        let f = eth(0x88a8, &[0x00, 0x64, 0x81, 0x00, 0x00, 0xc8, 0x08, 0x00, 0x45]);
+        let f = eth(
+            0x88a8,
+            &[0x00, 0x64, 0x81, 0x00, 0x00, 0xc8, 0x08, 0x00, 0x45],
+        );
         assert_eq!(
             walk(LinkType::Ethernet, &f),
-            Ok(Link::Ip(L3Start { offset: 22, ethertype: ETHERTYPE_IPV4, vlan: Some(200) }))
+            Ok(Link::Ip(L3Start {
+                offset: 22,
+                ethertype: ETHERTYPE_IPV4,
+                vlan: Some(200)
+            }))
         );
     }
 
     #[test]
     fn arp_is_not_ip_and_short_frames_are_malformed() {
-        assert_eq!(walk(LinkType::Ethernet, &eth(0x0806, &[0; 28])), Ok(Link::NotIp));
-        assert_eq!(walk(LinkType::Ethernet, &[0; 13]), Err(Malformed::LinkTruncated));
+        assert_eq!(
+            walk(LinkType::Ethernet, &eth(0x0806, &[0; 28])),
+            Ok(Link::NotIp)
+        );
+        assert_eq!(
+            walk(LinkType::Ethernet, &[0; 13]),
+            Err(Malformed::LinkTruncated)
+        );
         let tagged_cut = eth(0x8100, &[0x00]);
-        assert_eq!(walk(LinkType::Ethernet, &tagged_cut), Err(Malformed::LinkTruncated));
+        assert_eq!(
+            walk(LinkType::Ethernet, &tagged_cut),
+            Err(Malformed::LinkTruncated)
+        );
     }
 
     #[test]
@@ -200,20 +255,33 @@ mod tests {
         let f = eth(0x8847, &[0, 0, 0x10, 64, 0, 0, 0x21, 64, 0x60]);
         assert_eq!(
             walk(LinkType::Ethernet, &f),
-            Ok(Link::Ip(L3Start { offset: 22, ethertype: ETHERTYPE_IPV6, vlan: None }))
+            Ok(Link::Ip(L3Start {
+                offset: 22,
+                ethertype: ETHERTYPE_IPV6,
+                vlan: None
+            }))
         );
     }
 
     #[test]
     fn null_link_either_byte_order() {
-        assert!(matches!(walk(LinkType::Null, &[2, 0, 0, 0, 0x45]), Ok(Link::Ip(s)) if s.ethertype == ETHERTYPE_IPV4));
-        assert!(matches!(walk(LinkType::Null, &[0, 0, 0, 30, 0x60]), Ok(Link::Ip(s)) if s.ethertype == ETHERTYPE_IPV6));
-        assert_eq!(walk(LinkType::Null, &[0x0f, 0, 8, 0, 0x45]), Ok(Link::NotIp));
+        assert!(
+            matches!(walk(LinkType::Null, &[2, 0, 0, 0, 0x45]), Ok(Link::Ip(s)) if s.ethertype == ETHERTYPE_IPV4)
+        );
+        assert!(
+            matches!(walk(LinkType::Null, &[0, 0, 0, 30, 0x60]), Ok(Link::Ip(s)) if s.ethertype == ETHERTYPE_IPV6)
+        );
+        assert_eq!(
+            walk(LinkType::Null, &[0x0f, 0, 8, 0, 0x45]),
+            Ok(Link::NotIp)
+        );
     }
 
     #[test]
     fn ppp_with_and_without_hdlc() {
-        assert!(matches!(walk(LinkType::Ppp, &[0xff, 0x03, 0x00, 0x21, 0x45]), Ok(Link::Ip(s)) if s.offset == 4));
+        assert!(
+            matches!(walk(LinkType::Ppp, &[0xff, 0x03, 0x00, 0x21, 0x45]), Ok(Link::Ip(s)) if s.offset == 4)
+        );
         assert!(matches!(walk(LinkType::Ppp, &[0x21, 0x45]), Ok(Link::Ip(s)) if s.offset == 1));
         assert_eq!(walk(LinkType::Ppp, &[0xc0, 0x21, 1]), Ok(Link::NotIp));
     }

@@ -88,16 +88,31 @@ pub const TCP_ACK: u8 = 0x10;
 /// The transport layer of a decoded packet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum L4 {
-    Tcp { src_port: u16, dst_port: u16, seq: u32, ack: u32, flags: u8 },
-    Udp { src_port: u16, dst_port: u16 },
-    Icmp { kind: u8, code: u8 },
+    Tcp {
+        src_port: u16,
+        dst_port: u16,
+        seq: u32,
+        ack: u32,
+        flags: u8,
+    },
+    Udp {
+        src_port: u16,
+        dst_port: u16,
+    },
+    Icmp {
+        kind: u8,
+        code: u8,
+    },
     Other,
 }
 
 impl L4 {
     pub fn ports(&self) -> (u16, u16) {
         match *self {
-            L4::Tcp { src_port, dst_port, .. } | L4::Udp { src_port, dst_port } => (src_port, dst_port),
+            L4::Tcp {
+                src_port, dst_port, ..
+            }
+            | L4::Udp { src_port, dst_port } => (src_port, dst_port),
             _ => (0, 0),
         }
     }
@@ -173,7 +188,10 @@ impl Default for Decoder {
 
 impl Decoder {
     pub fn new(limits: FragmentLimits) -> Self {
-        Decoder { fragments: FragmentCache::new(limits), anomalies: DecodeAnomalies::default() }
+        Decoder {
+            fragments: FragmentCache::new(limits),
+            anomalies: DecodeAnomalies::default(),
+        }
     }
 
     pub fn anomalies(&self) -> &DecodeAnomalies {
@@ -198,7 +216,13 @@ impl Decoder {
         let Some(data) = frame.data.get(start.offset..) else {
             return Decoded::Malformed(Malformed::LinkTruncated);
         };
-        match layers(data, start, frame.ts, Some(&mut self.fragments), &mut self.anomalies) {
+        match layers(
+            data,
+            start,
+            frame.ts,
+            Some(&mut self.fragments),
+            &mut self.anomalies,
+        ) {
             Ok(Some(p)) => Decoded::Packet(p),
             Ok(None) => Decoded::FragmentHeld,
             Err(m) => Decoded::Malformed(m),
@@ -245,7 +269,8 @@ fn layers<'a>(
             }
         }
         let ip_payload_len = ip.ip_len.saturating_sub(ip.header_len);
-        let (l4, header_len, l4_payload) = parse_l4(ip.proto, ip.payload, ip_payload_len, anomalies)?;
+        let (l4, header_len, l4_payload) =
+            parse_l4(ip.proto, ip.payload, ip_payload_len, anomalies)?;
 
         let inner = match l4 {
             L4::Udp { src_port, dst_port } => tunnel::by_udp_port(src_port, dst_port, l4_payload),
@@ -253,9 +278,17 @@ fn layers<'a>(
             _ => None,
         };
         if let Some((kind, inner)) = inner {
-            let carrier = if matches!(l4, L4::Other) { ip.payload } else { l4_payload };
+            let carrier = if matches!(l4, L4::Other) {
+                ip.payload
+            } else {
+                l4_payload
+            };
             let next = match inner {
-                tunnel::Inner::Ip { offset, ethertype } => Some(L3Start { offset, ethertype, vlan: None }),
+                tunnel::Inner::Ip { offset, ethertype } => Some(L3Start {
+                    offset,
+                    ethertype,
+                    vlan: None,
+                }),
                 tunnel::Inner::Ethernet { offset } => match link::ethernet(carrier, offset, None) {
                     Ok(Link::Ip(s)) => Some(s),
                     // Not IP inside (ARP over VXLAN…): keep the outer packet as the flow's.
@@ -303,15 +336,21 @@ fn parse_ip(data: &[u8], ethertype: u16) -> Result<IpLayer<'_>, Malformed> {
     let version = data.first().map(|b| b >> 4);
     match (ethertype, version) {
         (ETHERTYPE_IPV4, Some(4)) => {
-            let (ip, _auth_err) = LaxIpv4Slice::from_slice(data).map_err(|_| Malformed::Ipv4Header)?;
+            let (ip, _auth_err) =
+                LaxIpv4Slice::from_slice(data).map_err(|_| Malformed::Ipv4Header)?;
             let h = ip.header();
             let header_len = len_u32(h.slice().len());
             let total = u32::from(h.total_len());
             // Total length 0 is a TSO super-packet: the captured size is all we know.
-            let ip_len = if total < header_len { len_u32(data.len()) } else { total };
+            let ip_len = if total < header_len {
+                len_u32(data.len())
+            } else {
+                total
+            };
             let offset = u32::from(h.fragments_offset().value()) * 8;
             let more = h.more_fragments();
-            let fragment = (offset != 0 || more).then_some((u32::from(h.identification()), offset, more));
+            let fragment =
+                (offset != 0 || more).then_some((u32::from(h.identification()), offset, more));
             let payload = ip.payload();
             Ok(IpLayer {
                 src: IpAddr::V4(h.source_addr()),
@@ -319,14 +358,16 @@ fn parse_ip(data: &[u8], ethertype: u16) -> Result<IpLayer<'_>, Malformed> {
                 proto: payload.ip_number.0,
                 ttl: h.ttl(),
                 ip_len,
-                header_len: header_len + len_u32(ip.extensions().auth.map_or(0, |a| a.slice().len())),
+                header_len: header_len
+                    + len_u32(ip.extensions().auth.map_or(0, |a| a.slice().len())),
                 payload: payload.payload,
                 truncated: payload.incomplete,
                 fragment,
             })
         }
         (ETHERTYPE_IPV6, Some(6)) => {
-            let (ip, ext_err) = LaxIpv6Slice::from_slice(data).map_err(|_| Malformed::Ipv6Header)?;
+            let (ip, ext_err) =
+                LaxIpv6Slice::from_slice(data).map_err(|_| Malformed::Ipv6Header)?;
             if ext_err.is_some() {
                 return Err(Malformed::Ipv6ExtensionHeaders);
             }
@@ -334,7 +375,12 @@ fn parse_ip(data: &[u8], ethertype: u16) -> Result<IpLayer<'_>, Malformed> {
             let payload = ip.payload();
             let declared = u32::from(h.payload_length());
             // Payload length 0 is a jumbogram or BIG TCP: the captured size is all we know.
-            let ip_len = 40 + if declared == 0 { len_u32(data.len().saturating_sub(40)) } else { declared };
+            let ip_len = 40
+                + if declared == 0 {
+                    len_u32(data.len().saturating_sub(40))
+                } else {
+                    declared
+                };
             let exts_len = len_u32(ip.extensions().slice().len());
             let mut fragment = None;
             if ip.extensions().is_fragmenting_payload() {
@@ -381,7 +427,13 @@ fn parse_l4<'a>(
             if header_len < 20 {
                 return Err(Malformed::TcpHeader);
             }
-            let l4 = L4::Tcp { src_port: be16(0), dst_port: be16(2), seq: be32(4), ack: be32(8), flags: h[13] };
+            let l4 = L4::Tcp {
+                src_port: be16(0),
+                dst_port: be16(2),
+                seq: be32(4),
+                ack: be32(8),
+                flags: h[13],
+            };
             // Options cut by the snap length leave no captured payload, but the packet still counts.
             let payload = data.get(header_len..).unwrap_or(&[]);
             Ok((l4, len_u32(header_len), payload))
@@ -407,7 +459,14 @@ fn parse_l4<'a>(
         }
         1 | 58 => {
             let h = data.get(..2).ok_or(Malformed::IcmpHeader)?;
-            Ok((L4::Icmp { kind: h[0], code: h[1] }, 0, data))
+            Ok((
+                L4::Icmp {
+                    kind: h[0],
+                    code: h[1],
+                },
+                0,
+                data,
+            ))
         }
         _ => Ok((L4::Other, 0, data)),
     }

@@ -3,7 +3,12 @@ use crate::frame::LinkType;
 use etherparse::PacketBuilder;
 
 fn frame(link: LinkType, data: &[u8]) -> Frame<'_> {
-    Frame { ts: Timestamp::from_secs(1), link, orig_len: data.len() as u32, data }
+    Frame {
+        ts: Timestamp::from_secs(1),
+        link,
+        orig_len: data.len() as u32,
+        data,
+    }
 }
 
 fn tcp_ipv4(payload: &[u8]) -> Vec<u8> {
@@ -20,12 +25,16 @@ fn tcp_ipv4(payload: &[u8]) -> Vec<u8> {
 fn ethernet_ipv4_tcp() {
     let bytes = tcp_ipv4(b"hello");
     let mut d = Decoder::default();
-    let Decoded::Packet(p) = d.decode(&frame(LinkType::Ethernet, &bytes)) else { panic!("not a packet") };
+    let Decoded::Packet(p) = d.decode(&frame(LinkType::Ethernet, &bytes)) else {
+        panic!("not a packet")
+    };
     assert_eq!(p.src, "10.0.0.1".parse::<IpAddr>().unwrap());
     assert_eq!(p.proto, 6);
     assert_eq!(p.ip_len, 20 + 20 + 5);
     assert_eq!(p.payload, b"hello");
-    assert!(matches!(p.l4, L4::Tcp { src_port: 40000, dst_port: 443, seq: 1000, flags, .. } if flags & TCP_SYN != 0));
+    assert!(
+        matches!(p.l4, L4::Tcp { src_port: 40000, dst_port: 443, seq: 1000, flags, .. } if flags & TCP_SYN != 0)
+    );
 }
 
 #[test]
@@ -33,7 +42,9 @@ fn snaplen_cut_frame_keeps_original_length() {
     let bytes = tcp_ipv4(&[7u8; 1000]);
     let cut = &bytes[..14 + 20 + 20 + 10];
     let mut d = Decoder::default();
-    let Decoded::Packet(p) = d.decode(&frame(LinkType::Ethernet, cut)) else { panic!("not a packet") };
+    let Decoded::Packet(p) = d.decode(&frame(LinkType::Ethernet, cut)) else {
+        panic!("not a packet")
+    };
     assert_eq!(p.ip_len, 1040);
     assert_eq!(p.payload_len, 1000);
     assert_eq!(p.payload.len(), 10);
@@ -53,11 +64,15 @@ fn vxlan_inner_flow_wins() {
     let inner = tcp_ipv4(b"x");
     let mut vx = vec![0x08, 0, 0, 0, 0, 0, 0x2a, 0];
     vx.extend_from_slice(&inner);
-    let b = PacketBuilder::ethernet2([3; 6], [4; 6]).ipv4([192, 0, 2, 1], [192, 0, 2, 2], 64).udp(51000, 4789);
+    let b = PacketBuilder::ethernet2([3; 6], [4; 6])
+        .ipv4([192, 0, 2, 1], [192, 0, 2, 2], 64)
+        .udp(51000, 4789);
     let mut outer = Vec::new();
     b.write(&mut outer, &vx).unwrap();
     let mut d = Decoder::default();
-    let Decoded::Packet(p) = d.decode(&frame(LinkType::Ethernet, &outer)) else { panic!("not a packet") };
+    let Decoded::Packet(p) = d.decode(&frame(LinkType::Ethernet, &outer)) else {
+        panic!("not a packet")
+    };
     assert_eq!(p.tunnel, Some(Tunnel::Vxlan));
     assert_eq!(p.src, "10.0.0.1".parse::<IpAddr>().unwrap());
     assert_eq!(p.ip_len, 41);
@@ -71,7 +86,9 @@ fn udp_length_zero_means_no_payload() {
     pkt[20 + 4] = 0;
     pkt[20 + 5] = 0;
     let mut d = Decoder::default();
-    let Decoded::Packet(p) = d.decode(&frame(LinkType::Raw, &pkt)) else { panic!("not a packet") };
+    let Decoded::Packet(p) = d.decode(&frame(LinkType::Raw, &pkt)) else {
+        panic!("not a packet")
+    };
     assert!(p.payload.is_empty());
     assert_eq!(d.anomalies().udp_bad_length, 1);
 }
@@ -82,7 +99,10 @@ fn ipv6_under_ipv4_link_type_is_counted() {
     let mut pkt = Vec::new();
     b.write(&mut pkt, b"").unwrap();
     let mut d = Decoder::default();
-    assert!(matches!(d.decode(&frame(LinkType::Ipv4, &pkt)), Decoded::Malformed(Malformed::IpVersion)));
+    assert!(matches!(
+        d.decode(&frame(LinkType::Ipv4, &pkt)),
+        Decoded::Malformed(Malformed::IpVersion)
+    ));
 }
 
 #[test]
@@ -96,7 +116,14 @@ fn arbitrary_bytes_never_panic() {
             if let Some(b) = f.get_mut(cut / 2) {
                 *b = flip;
             }
-            for link in [LinkType::Ethernet, LinkType::Raw, LinkType::Null, LinkType::LinuxSll, LinkType::LinuxSll2, LinkType::Ppp] {
+            for link in [
+                LinkType::Ethernet,
+                LinkType::Raw,
+                LinkType::Null,
+                LinkType::LinuxSll,
+                LinkType::LinuxSll2,
+                LinkType::Ppp,
+            ] {
                 let _ = d.decode(&frame(link, &f));
             }
         }

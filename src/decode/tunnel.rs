@@ -66,8 +66,20 @@ fn ip_by_version(d: &[u8], offset: usize) -> Option<Inner> {
 /// IP protocols that carry another packet: IP-in-IP (4), IPv6-in-IP (41), GRE (47).
 pub fn by_ip_protocol(proto: u8, payload: &[u8]) -> Option<(Tunnel, Inner)> {
     match proto {
-        4 => Some((Tunnel::IpInIp, Inner::Ip { offset: 0, ethertype: ETHERTYPE_IPV4 })),
-        41 => Some((Tunnel::IpInIp, Inner::Ip { offset: 0, ethertype: ETHERTYPE_IPV6 })),
+        4 => Some((
+            Tunnel::IpInIp,
+            Inner::Ip {
+                offset: 0,
+                ethertype: ETHERTYPE_IPV4,
+            },
+        )),
+        41 => Some((
+            Tunnel::IpInIp,
+            Inner::Ip {
+                offset: 0,
+                ethertype: ETHERTYPE_IPV6,
+            },
+        )),
         47 => gre(payload),
         _ => None,
     }
@@ -89,7 +101,9 @@ pub fn by_udp_port(src: u16, dst: u16, payload: &[u8]) -> Option<(Tunnel, Inner)
         let offset = 8 + usize::from(first & 0x3f) * 4;
         return match be16(payload, 2)? {
             0x6558 => Some((Tunnel::Geneve, Inner::Ethernet { offset })),
-            ETHERTYPE_IPV4 | ETHERTYPE_IPV6 => ip_by_version(payload, offset).map(|i| (Tunnel::Geneve, i)),
+            ETHERTYPE_IPV4 | ETHERTYPE_IPV6 => {
+                ip_by_version(payload, offset).map(|i| (Tunnel::Geneve, i))
+            }
             _ => None,
         };
     } else if is(UDP_GTP_U) {
@@ -226,7 +240,16 @@ mod tests {
     #[test]
     fn gre_with_key_and_sequence_carries_ip() {
         let mut d = vec![0x30, 0x00, 0x08, 0x00, 0, 0, 0, 1, 0, 0, 0, 2, 0x45];
-        assert_eq!(gre(&d), Some((Tunnel::Gre, Inner::Ip { offset: 12, ethertype: ETHERTYPE_IPV4 })));
+        assert_eq!(
+            gre(&d),
+            Some((
+                Tunnel::Gre,
+                Inner::Ip {
+                    offset: 12,
+                    ethertype: ETHERTYPE_IPV4
+                }
+            ))
+        );
         d[0] = 0x30 | 0x01; // version bits in the second byte are 0x07 of the 16-bit word
         d[1] = 0x01;
         assert_eq!(gre(&d), None);
@@ -235,8 +258,16 @@ mod tests {
     #[test]
     fn gtp_u_with_an_extension_header() {
         // flags 0x34 (v1, PT, E), G-PDU, length, TEID, seq, N-PDU, next ext 0x85, ext len 1 (4 bytes) ending in 0.
-        let d = [0x34, 0xff, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0x85, 1, 0x10, 0x09, 0x00, 0x45];
-        assert_eq!(gtp_u(&d), Some(Inner::Ip { offset: 16, ethertype: ETHERTYPE_IPV4 }));
+        let d = [
+            0x34, 0xff, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0x85, 1, 0x10, 0x09, 0x00, 0x45,
+        ];
+        assert_eq!(
+            gtp_u(&d),
+            Some(Inner::Ip {
+                offset: 16,
+                ethertype: ETHERTYPE_IPV4
+            })
+        );
         assert_eq!(gtp_u(&d[..13]), None);
     }
 
@@ -245,7 +276,10 @@ mod tests {
         let mut d = [0u8; 30];
         assert_eq!(by_udp_port(50000, UDP_VXLAN, &d), None);
         d[0] = 0x08;
-        assert_eq!(by_udp_port(50000, UDP_VXLAN, &d), Some((Tunnel::Vxlan, Inner::Ethernet { offset: 8 })));
+        assert_eq!(
+            by_udp_port(50000, UDP_VXLAN, &d),
+            Some((Tunnel::Vxlan, Inner::Ethernet { offset: 8 }))
+        );
     }
 
     #[test]

@@ -42,11 +42,25 @@ impl FlowKey {
     /// The key of `pkt` and whether its source is the key's `lo` endpoint.
     pub fn of(pkt: &Packet<'_>) -> (FlowKey, bool) {
         let (sport, dport) = pkt.l4.ports();
-        let src = Endpoint { ip: pkt.src, port: sport };
-        let dst = Endpoint { ip: pkt.dst, port: dport };
+        let src = Endpoint {
+            ip: pkt.src,
+            port: sport,
+        };
+        let dst = Endpoint {
+            ip: pkt.dst,
+            port: dport,
+        };
         let src_is_lo = src <= dst;
         let (lo, hi) = if src_is_lo { (src, dst) } else { (dst, src) };
-        (FlowKey { lo, hi, proto: pkt.proto, vlan: pkt.vlan }, src_is_lo)
+        (
+            FlowKey {
+                lo,
+                hi,
+                proto: pkt.proto,
+                vlan: pkt.vlan,
+            },
+            src_is_lo,
+        )
     }
 }
 
@@ -133,11 +147,19 @@ pub struct Flow<T> {
 
 impl<T> Flow<T> {
     pub fn client(&self) -> Endpoint {
-        if self.client_is_lo { self.key.lo } else { self.key.hi }
+        if self.client_is_lo {
+            self.key.lo
+        } else {
+            self.key.hi
+        }
     }
 
     pub fn server(&self) -> Endpoint {
-        if self.client_is_lo { self.key.hi } else { self.key.lo }
+        if self.client_is_lo {
+            self.key.hi
+        } else {
+            self.key.lo
+        }
     }
 }
 
@@ -153,16 +175,51 @@ pub fn is_service_port(port: u16) -> bool {
     port < 1024
         || matches!(
             port,
-            1194 | 1433 | 1701 | 1723 | 1812 | 1813 | 1883 | 2049 | 2152 | 3128 | 3306 | 3389 | 3478
-                | 4500 | 4789 | 5060 | 5061 | 5222 | 5228 | 5246 | 5247 | 5349 | 5353 | 5355 | 5432
-                | 6081 | 6379 | 8080 | 8443 | 8883 | 9000 | 19302 | 27017 | 37008
+            1194 | 1433
+                | 1701
+                | 1723
+                | 1812
+                | 1813
+                | 1883
+                | 2049
+                | 2152
+                | 3128
+                | 3306
+                | 3389
+                | 3478
+                | 4500
+                | 4789
+                | 5060
+                | 5061
+                | 5222
+                | 5228
+                | 5246
+                | 5247
+                | 5349
+                | 5353
+                | 5355
+                | 5432
+                | 6081
+                | 6379
+                | 8080
+                | 8443
+                | 8883
+                | 9000
+                | 19302
+                | 27017
+                | 37008
         )
 }
 
 /// Decides whether the first packet's sender is the client.
 pub(crate) fn first_sender_is_client(pkt: &Packet<'_>) -> bool {
     match pkt.l4 {
-        L4::Tcp { flags, src_port, dst_port, .. } => {
+        L4::Tcp {
+            flags,
+            src_port,
+            dst_port,
+            ..
+        } => {
             if flags & TCP_SYN != 0 {
                 // SYN: sender opens; SYN-ACK: the receiver opened (its SYN was not captured).
                 flags & TCP_ACK == 0
@@ -170,7 +227,9 @@ pub(crate) fn first_sender_is_client(pkt: &Packet<'_>) -> bool {
                 !(is_service_port(src_port) && !is_service_port(dst_port))
             }
         }
-        L4::Udp { src_port, dst_port } => !(is_service_port(src_port) && !is_service_port(dst_port)),
+        L4::Udp { src_port, dst_port } => {
+            !(is_service_port(src_port) && !is_service_port(dst_port))
+        }
         // ICMP echo replies and errors travel from the responder.
         L4::Icmp { kind, .. } => !matches!((pkt.proto, kind), (1, 0) | (58, 129)),
         L4::Other => true,

@@ -20,7 +20,12 @@ pub struct StreamHead {
 
 impl StreamHead {
     pub fn new(cap: usize) -> Self {
-        StreamHead { cap, next: None, buf: Vec::new(), state: HeadState::Collecting }
+        StreamHead {
+            cap,
+            next: None,
+            buf: Vec::new(),
+            state: HeadState::Collecting,
+        }
     }
     pub fn on_syn(&mut self, isn: u32) {
         self.next = Some(isn.wrapping_add(1));

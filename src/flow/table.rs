@@ -5,7 +5,9 @@
 //! so ordering is exact to the second and the hot path usually touches only the flow itself. Idle
 //! timeouts pop list tails; a full table evicts the least recently seen tail of all classes.
 
-use super::{Counters, Direction, EndReason, EndedFlow, Flow, FlowKey, TcpState, first_sender_is_client};
+use super::{
+    Counters, Direction, EndReason, EndedFlow, Flow, FlowKey, TcpState, first_sender_is_client,
+};
 use crate::decode::{L4, Packet, TCP_FIN, TCP_RST, TCP_SYN};
 use crate::flow::stream_head::{DEFAULT_STREAM_HEAD_CAP, StreamHead};
 use crate::time::{NANOS_PER_SEC, Nanos, Timestamp};
@@ -98,7 +100,10 @@ impl<T: Default> FlowTable<T> {
             index: HashMap::default(),
             slots: Vec::new(),
             free: Vec::new(),
-            lists: [List { head: NIL, tail: NIL }; CLASSES],
+            lists: [List {
+                head: NIL,
+                tail: NIL,
+            }; CLASSES],
             ended: Vec::new(),
             stats: TableStats::default(),
         }
@@ -145,7 +150,11 @@ impl<T: Default> FlowTable<T> {
             && flags & TCP_SYN != 0
             && self.slots[old as usize].class as usize == CLOSING
         {
-            let reason = self.slots[old as usize].flow.as_ref().and_then(|f| f.tcp.closed()).unwrap_or(EndReason::Fin);
+            let reason = self.slots[old as usize]
+                .flow
+                .as_ref()
+                .and_then(|f| f.tcp.closed())
+                .unwrap_or(EndReason::Fin);
             self.end(old, reason);
             id = None;
         }
@@ -158,9 +167,18 @@ impl<T: Default> FlowTable<T> {
         let slot = &mut self.slots[id as usize];
         let Some(flow) = slot.flow.as_mut() else {
             // Unreachable by construction: indexed slots always hold a flow.
-            return Ingested { id, dir: Direction::ClientToServer, new_flow, head_grew: false };
+            return Ingested {
+                id,
+                dir: Direction::ClientToServer,
+                new_flow,
+                head_grew: false,
+            };
         };
-        let dir = if src_is_lo == flow.client_is_lo { Direction::ClientToServer } else { Direction::ServerToClient };
+        let dir = if src_is_lo == flow.client_is_lo {
+            Direction::ClientToServer
+        } else {
+            Direction::ServerToClient
+        };
         if now > flow.last_ts {
             flow.last_ts = now;
         }
@@ -205,7 +223,12 @@ impl<T: Default> FlowTable<T> {
             self.unlink(id);
             self.push_front(id, class);
         }
-        Ingested { id, dir, new_flow, head_grew }
+        Ingested {
+            id,
+            dir,
+            new_flow,
+            head_grew,
+        }
     }
 
     fn create(&mut self, key: FlowKey, src_is_lo: bool, pkt: &Packet<'_>) -> u32 {
@@ -214,7 +237,11 @@ impl<T: Default> FlowTable<T> {
         }
         let first_is_client = first_sender_is_client(pkt);
         let is_tcp = matches!(pkt.l4, L4::Tcp { .. });
-        let cap = if is_tcp { self.limits.stream_head_cap } else { 0 };
+        let cap = if is_tcp {
+            self.limits.stream_head_cap
+        } else {
+            0
+        };
         let flow = Flow {
             key,
             client_is_lo: src_is_lo == first_is_client,
@@ -233,7 +260,13 @@ impl<T: Default> FlowTable<T> {
             17 => UDP,
             _ => OTHER,
         };
-        let slot = Slot { flow: Some(flow), prev: NIL, next: NIL, class: class as u8, moved_sec: pkt.ts.as_secs() };
+        let slot = Slot {
+            flow: Some(flow),
+            prev: NIL,
+            next: NIL,
+            class: class as u8,
+            moved_sec: pkt.ts.as_secs(),
+        };
         let id = match self.free.pop() {
             Some(id) => {
                 self.slots[id as usize] = slot;
@@ -277,7 +310,9 @@ impl<T: Default> FlowTable<T> {
             let limit = self.idle_limit(class);
             loop {
                 let tail = self.lists[class].tail;
-                let Some(flow) = self.slots.get(tail as usize).and_then(|s| s.flow.as_ref()) else { break };
+                let Some(flow) = self.slots.get(tail as usize).and_then(|s| s.flow.as_ref()) else {
+                    break;
+                };
                 // The list is ordered to the second: stop at the first flow still inside its limit.
                 if now.since(flow.last_ts) <= limit {
                     break;
@@ -297,7 +332,12 @@ impl<T: Default> FlowTable<T> {
     /// Ends every live flow (end of capture, shutdown), oldest first.
     pub fn finish(&mut self, reason: EndReason) {
         let mut ids: Vec<u32> = self.index.values().copied().collect();
-        ids.sort_unstable_by_key(|&id| self.slots[id as usize].flow.as_ref().map(|f| (f.first_ts, f.key)));
+        ids.sort_unstable_by_key(|&id| {
+            self.slots[id as usize]
+                .flow
+                .as_ref()
+                .map(|f| (f.first_ts, f.key))
+        });
         for id in ids {
             self.end(id, reason);
         }

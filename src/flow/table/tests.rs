@@ -6,7 +6,11 @@ const C: &str = "192.168.1.10";
 const S: &str = "203.0.113.7";
 
 fn tcp(ts: u64, from_client: bool, flags: u8, seq: u32, payload: &'static [u8]) -> Packet<'static> {
-    let (src, dst, sp, dp) = if from_client { (C, S, 50000, 443) } else { (S, C, 443, 50000) };
+    let (src, dst, sp, dp) = if from_client {
+        (C, S, 50000, 443)
+    } else {
+        (S, C, 443, 50000)
+    };
     Packet {
         ts: Timestamp::from_secs(ts),
         vlan: None,
@@ -16,7 +20,13 @@ fn tcp(ts: u64, from_client: bool, flags: u8, seq: u32, payload: &'static [u8]) 
         proto: 6,
         ttl: 64,
         ip_len: 40 + payload.len() as u32,
-        l4: L4::Tcp { src_port: sp, dst_port: dp, seq, ack: 0, flags },
+        l4: L4::Tcp {
+            src_port: sp,
+            dst_port: dp,
+            seq,
+            ack: 0,
+            flags,
+        },
         payload_len: payload.len() as u32,
         payload,
         reassembled: false,
@@ -33,7 +43,10 @@ fn udp(ts: u64, src: &str, sp: u16, dst: &str, dp: u16) -> Packet<'static> {
         proto: 17,
         ttl: 64,
         ip_len: 28,
-        l4: L4::Udp { src_port: sp, dst_port: dp },
+        l4: L4::Udp {
+            src_port: sp,
+            dst_port: dp,
+        },
         payload_len: 0,
         payload: &[],
         reassembled: false,
@@ -51,10 +64,16 @@ fn syn_sender_is_client_and_directions_are_counted() {
     let b = t.ingest(&tcp(1, false, TCP_SYN | TCP_ACK, 900, b""));
     let c = t.ingest(&tcp(2, true, TCP_ACK, 101, b"GET"));
     assert!(a.new_flow && !b.new_flow && a.id == b.id && b.id == c.id);
-    assert_eq!((a.dir, b.dir), (Direction::ClientToServer, Direction::ServerToClient));
+    assert_eq!(
+        (a.dir, b.dir),
+        (Direction::ClientToServer, Direction::ServerToClient)
+    );
     let f = t.get(a.id).unwrap();
     assert_eq!(f.client().ip, C.parse::<IpAddr>().unwrap());
-    assert_eq!((f.c2s.packets, f.c2s.bytes, f.c2s.payload_bytes), (2, 83, 3));
+    assert_eq!(
+        (f.c2s.packets, f.c2s.bytes, f.c2s.payload_bytes),
+        (2, 83, 3)
+    );
     assert_eq!((f.s2c.packets, f.s2c.bytes), (1, 40));
     assert_eq!(f.client_head.bytes(), b"GET");
 }
@@ -120,7 +139,10 @@ fn idle_timeouts_use_packet_time_per_protocol() {
     t.ingest(&udp(0, "10.0.0.2", 40000, "10.0.0.3", 9999));
     assert_eq!(t.next_deadline(), Some(Timestamp::from_secs(60)));
     t.handle_timeout(Timestamp::from_secs(61));
-    let ended: Vec<_> = t.drain_ended().map(|e| (e.flow.key.proto, e.reason)).collect();
+    let ended: Vec<_> = t
+        .drain_ended()
+        .map(|e| (e.flow.key.proto, e.reason))
+        .collect();
     assert_eq!(ended, vec![(17, EndReason::IdleTimeout)]);
     t.handle_timeout(Timestamp::from_secs(299));
     assert_eq!(t.drain_ended().count(), 0);
@@ -130,7 +152,10 @@ fn idle_timeouts_use_packet_time_per_protocol() {
 
 #[test]
 fn a_full_table_evicts_the_least_recently_seen() {
-    let mut t: FlowTable<()> = FlowTable::new(FlowLimits { max_flows: 2, ..FlowLimits::default() });
+    let mut t: FlowTable<()> = FlowTable::new(FlowLimits {
+        max_flows: 2,
+        ..FlowLimits::default()
+    });
     t.ingest(&udp(1, "10.0.0.1", 40000, "10.0.0.9", 9999));
     t.ingest(&udp(2, "10.0.0.2", 40000, "10.0.0.9", 9999));
     t.ingest(&udp(3, "10.0.0.1", 40000, "10.0.0.9", 9999)); // refresh the first
@@ -138,7 +163,10 @@ fn a_full_table_evicts_the_least_recently_seen() {
     let ended: Vec<_> = t.drain_ended().collect();
     assert_eq!(ended.len(), 1);
     assert_eq!(ended[0].reason, EndReason::Evicted);
-    assert_eq!(ended[0].flow.client().ip, "10.0.0.2".parse::<IpAddr>().unwrap());
+    assert_eq!(
+        ended[0].flow.client().ip,
+        "10.0.0.2".parse::<IpAddr>().unwrap()
+    );
     assert_eq!(t.stats().evicted, 1);
     assert_eq!(t.active(), 2);
 }
