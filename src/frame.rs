@@ -13,6 +13,8 @@ pub enum LinkType {
     Ppp,
     /// Raw IP, version from the first nibble (LINKTYPE_RAW 101, and DLT 12/14 on some systems).
     Raw,
+    /// Cisco HDLC (LINKTYPE_C_HDLC 104): address, control, Ethertype.
+    CiscoHdlc,
     /// OpenBSD loopback: 4-byte address family in network byte order (LINKTYPE_LOOP 108).
     Loop,
     /// Linux cooked capture v1 (LINKTYPE_LINUX_SLL 113).
@@ -32,6 +34,7 @@ impl LinkType {
             1 => LinkType::Ethernet,
             9 => LinkType::Ppp,
             12 | 14 | 101 => LinkType::Raw,
+            104 => LinkType::CiscoHdlc,
             108 => LinkType::Loop,
             113 => LinkType::LinuxSll,
             228 => LinkType::Ipv4,

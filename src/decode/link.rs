@@ -65,6 +65,11 @@ pub fn walk(link: LinkType, data: &[u8]) -> Result<Link, Malformed> {
             after_ethertype(data, 20, proto, None)
         }
         LinkType::Ppp => ppp(data, 0, None),
+        LinkType::CiscoHdlc => {
+            // Address, control, then an Ethertype.
+            let proto = be16(data, 2).ok_or(Malformed::LinkTruncated)?;
+            after_ethertype(data, 4, proto, None)
+        }
         LinkType::Other(_) => Err(Malformed::UnsupportedLinkType),
     }
 }
@@ -130,6 +135,12 @@ fn mpls(data: &[u8], mut at: usize, vlan: Option<u16>) -> Result<Link, Malformed
 
 /// PPP: optional HDLC address/control (ff 03), then a 1- or 2-byte protocol field.
 fn ppp(data: &[u8], at: usize, vlan: Option<u16>) -> Result<Link, Malformed> {
+    // Cisco HDLC framing under the PPP link type (unicast 0x0f / multicast 0x8f address), as
+    // tcpdump also accepts.
+    if matches!(data.get(at..at + 2), Some([0x0f | 0x8f, 0x00])) {
+        let proto = be16(data, at + 2).ok_or(Malformed::LinkTruncated)?;
+        return after_ethertype(data, at + 4, proto, vlan);
+    }
     let at = if data.get(at..at + 2) == Some(&[0xff, 0x03]) {
         at + 2
     } else {

@@ -31,6 +31,7 @@ pub enum Malformed {
     IpVersion,
     Ipv4Header,
     Ipv6Header,
+    IpLengthExceedsFrame,
     Ipv6ExtensionHeaders,
     TcpHeader,
     UdpHeader,
@@ -41,13 +42,14 @@ pub enum Malformed {
 }
 
 impl Malformed {
-    pub const ALL: [Malformed; 13] = [
+    pub const ALL: [Malformed; 14] = [
         Malformed::UnsupportedLinkType,
         Malformed::LinkTruncated,
         Malformed::LinkTooDeep,
         Malformed::IpVersion,
         Malformed::Ipv4Header,
         Malformed::Ipv6Header,
+        Malformed::IpLengthExceedsFrame,
         Malformed::Ipv6ExtensionHeaders,
         Malformed::TcpHeader,
         Malformed::UdpHeader,
@@ -65,6 +67,7 @@ impl Malformed {
             Malformed::IpVersion => "ip_version",
             Malformed::Ipv4Header => "ipv4_header",
             Malformed::Ipv6Header => "ipv6_header",
+            Malformed::IpLengthExceedsFrame => "ip_length_exceeds_frame",
             Malformed::Ipv6ExtensionHeaders => "ipv6_extension_headers",
             Malformed::TcpHeader => "tcp_header",
             Malformed::UdpHeader => "udp_header",
@@ -216,15 +219,19 @@ impl Decoder {
         let Some(data) = frame.data.get(start.offset..) else {
             return Decoded::Malformed(Malformed::LinkTruncated);
         };
+        // What the wire carried after the link header: more than `data` when the snap length cut it.
+        let wire_len = (frame.orig_len as usize)
+            .max(frame.data.len())
+            .saturating_sub(start.offset);
         match layers(
             data,
+            wire_len,
             start,
             frame.ts,
             Some(&mut self.fragments),
             &mut self.anomalies,
         ) {
-            Ok(Some(p)) => Decoded::Packet(p),
-            Ok(None) => Decoded::FragmentHeld,
+            Ok(decoded) => decoded,
             Err(m) => Decoded::Malformed(m),
         }
     }
@@ -235,17 +242,22 @@ impl Decoder {
 /// counted as malformed).
 fn layers<'a>(
     mut data: &'a [u8],
+    mut wire_len: usize,
     start: L3Start,
     ts: Timestamp,
     mut fragments: Option<&'a mut FragmentCache>,
     anomalies: &mut DecodeAnomalies,
-) -> Result<Option<Packet<'a>>, Malformed> {
+) -> Result<Decoded<'a>, Malformed> {
     let mut ethertype = start.ethertype;
     let mut vlan = start.vlan;
     let mut outer_tunnel = None;
     let mut reassembled = false;
     for depth in 0..=MAX_TUNNEL_DEPTH {
         let mut ip = parse_ip(data, ethertype)?;
+        // A length beyond what the wire carried is a lying header, not a snap-length cut.
+        if ip.ip_len as usize > wire_len {
+            return Err(Malformed::IpLengthExceedsFrame);
+        }
         if ip.truncated {
             anomalies.ip_truncated += 1;
         }
@@ -264,7 +276,7 @@ fn layers<'a>(
                     ip.ip_len = ip.header_len.saturating_add(len_u32(whole.len()));
                     reassembled = true;
                 }
-                FragOutcome::Pending => return Ok(None),
+                FragOutcome::Pending => return Ok(Decoded::FragmentHeld),
                 FragOutcome::Dropped(_) => return Err(Malformed::FragmentDropped),
             }
         }
@@ -291,8 +303,9 @@ fn layers<'a>(
                 }),
                 tunnel::Inner::Ethernet { offset } => match link::ethernet(carrier, offset, None) {
                     Ok(Link::Ip(s)) => Some(s),
-                    // Not IP inside (ARP over VXLAN…): keep the outer packet as the flow's.
-                    _ => None,
+                    // ARP, LLDP… inside a tunnel: not IP, like the same frame outside one.
+                    Ok(Link::NotIp) => return Ok(Decoded::NotIp),
+                    Err(_) => None,
                 },
             };
             if let Some(next) = next
@@ -303,6 +316,8 @@ fn layers<'a>(
                     return Err(Malformed::TunnelTooDeep);
                 }
                 data = inner_data;
+                wire_len = (ip.ip_len as usize)
+                    .saturating_sub(ip.header_len as usize + header_len as usize + next.offset);
                 ethertype = next.ethertype;
                 vlan = next.vlan.or(vlan);
                 outer_tunnel = outer_tunnel.or(Some(kind));
@@ -310,7 +325,7 @@ fn layers<'a>(
             }
         }
         let payload_len = ip_payload_len.saturating_sub(header_len);
-        return Ok(Some(Packet {
+        return Ok(Decoded::Packet(Packet {
             ts,
             vlan,
             tunnel: outer_tunnel,

@@ -183,10 +183,11 @@ fn capwap_data(d: &[u8]) -> Option<Inner> {
     if *d.first()? != 0 {
         return None; // version 0, type 0 (no DTLS)
     }
+    // Bits after the preamble: HLEN(5) RID(5) WBID(5) T(1) F L W M K Flags(3).
     let b1 = *d.get(1)?;
     let b2 = *d.get(2)?;
     let hlen = usize::from(b1 >> 3) * 4;
-    let wbid = ((b1 & 0x07) << 2) | (b2 >> 6);
+    let wbid = (b2 >> 1) & 0x1f;
     let native = b2 & 0x01 != 0; // T bit: payload in the binding's native format
     if !native {
         return Some(Inner::Ethernet { offset: hlen });
@@ -194,11 +195,14 @@ fn capwap_data(d: &[u8]) -> Option<Inner> {
     if wbid != 1 {
         return None;
     }
-    // IEEE 802.11 data frame: frame control says type, QoS and the 4-address form.
-    let fc0 = *d.get(hlen)?;
-    let fc1 = *d.get(hlen + 1)?;
+    // IEEE 802.11 data frame: frame control says type, QoS and the 4-address form. Cisco controllers
+    // send the two frame-control bytes swapped (Wireshark's "swap frame control"), so try both.
+    let (mut fc0, mut fc1) = (*d.get(hlen)?, *d.get(hlen + 1)?);
     if (fc0 >> 2) & 0x03 != 2 {
-        return None; // not a data frame
+        (fc0, fc1) = (fc1, fc0);
+        if (fc0 >> 2) & 0x03 != 2 {
+            return None; // not a data frame
+        }
     }
     let mut header = 24;
     if fc1 & 0x03 == 0x03 {

@@ -1,0 +1,46 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use aiwatch::aggregate::record::FlowRecord;
+use aiwatch::engine::EngineConfig;
+use aiwatch::runtime::replay::{self, ReplayOptions};
+use std::path::{Path, PathBuf};
+
+/// The reference data folder: `$AIWATCH_SHARED`, else `../shared` beside the crate, else `/work/shared`.
+pub fn shared_dir() -> PathBuf {
+    if let Ok(p) = std::env::var("AIWATCH_SHARED") {
+        return PathBuf::from(p);
+    }
+    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    if beside.is_dir() {
+        return beside;
+    }
+    PathBuf::from("/work/shared")
+}
+
+/// Replays `files` through the whole pipeline with the default configuration.
+pub fn replay_records(files: &[PathBuf]) -> (Vec<FlowRecord>, replay::ReplayOutcome) {
+    let opts = ReplayOptions {
+        files: files.to_vec(),
+        export: None,
+        engine: EngineConfig::default(),
+    };
+    let outcome = replay::run(&opts, &mut std::io::sink())
+        .unwrap_or_else(|e| panic!("replay {files:?}: {e}"));
+    (outcome.records.clone(), outcome)
+}
+
+/// Files in `dir` whose names end with one of `exts`, sorted.
+pub fn files_in(dir: &Path, exts: &[&str]) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| exts.iter().any(|x| n.ends_with(x)))
+        })
+        .collect();
+    v.sort();
+    v
+}
