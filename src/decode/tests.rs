@@ -55,8 +55,20 @@ fn snaplen_cut_frame_keeps_original_length() {
 fn cut_inside_tcp_header_is_malformed() {
     let bytes = tcp_ipv4(b"");
     let mut d = Decoder::default();
-    let r = d.decode(&frame(LinkType::Ethernet, &bytes[..14 + 20 + 12]));
-    assert!(matches!(r, Decoded::Malformed(Malformed::TcpHeader)));
+    let snapped = Frame {
+        orig_len: bytes.len() as u32,
+        ..frame(LinkType::Ethernet, &bytes[..14 + 20 + 12])
+    };
+    assert!(matches!(
+        d.decode(&snapped),
+        Decoded::Malformed(Malformed::TcpHeader)
+    ));
+    // The same bytes claiming to be the whole frame: the IP length lies.
+    let lying = frame(LinkType::Ethernet, &bytes[..14 + 20 + 12]);
+    assert!(matches!(
+        d.decode(&lying),
+        Decoded::Malformed(Malformed::IpLengthExceedsFrame)
+    ));
 }
 
 #[test]
