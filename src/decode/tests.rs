@@ -42,7 +42,11 @@ fn snaplen_cut_frame_keeps_original_length() {
     let bytes = tcp_ipv4(&[7u8; 1000]);
     let cut = &bytes[..14 + 20 + 20 + 10];
     let mut d = Decoder::default();
-    let Decoded::Packet(p) = d.decode(&frame(LinkType::Ethernet, cut)) else {
+    let snapped = Frame {
+        orig_len: bytes.len() as u32,
+        ..frame(LinkType::Ethernet, cut)
+    };
+    let Decoded::Packet(p) = d.decode(&snapped) else {
         panic!("not a packet")
     };
     assert_eq!(p.ip_len, 1040);
