@@ -1,1 +1,1 @@
-//! Placeholder.
+pub mod fragments;

@@ -1,1 +1,1 @@
-//! Placeholder.
+pub mod stream_head;
