@@ -239,10 +239,7 @@ impl StreamHead {
     }
 
     fn hole_open(&self) -> bool {
-        match self.ranges.as_slice() {
-            [] | [(0, _)] => false,
-            _ => true,
-        }
+        !matches!(self.ranges.as_slice(), [] | [(0, _)])
     }
 
     /// One more segment arrived past an open hole; give up past the bound.
