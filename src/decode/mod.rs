@@ -266,7 +266,7 @@ fn layers<'a>(
             let key = FragKey {
                 src: ip.src,
                 dst: ip.dst,
-                proto: ip.proto,
+                protocol: ip.proto,
                 id,
                 scope: u32::from(vlan.unwrap_or(0)) | ((depth as u32) << 16),
             };
