@@ -7,13 +7,16 @@
 //! endpoint must be identical. Bytes are not compared: nDPI counts captured frame bytes (link headers,
 //! tunnel headers, padding), aiwatch counts IP bytes.
 //!
-//! Definitional differences that remain (each checked by hand against the capture):
-//! - IPv4 packets whose total length exceeds the captured bytes (snap length, or a lying header):
-//!   nDPI drops them, aiwatch counts them with their original length (`tls_invalid_reads`,
-//!   `reasm_crash_anon` and similar).
-//! - IP fragments: nDPI counts every *first* fragment as a packet (even when the datagram never
-//!   completes) and ignores the rest; aiwatch counts one packet per reassembled datagram.
-//! - Frames nDPI's reader does not parse (Cisco FabricPath in `ajp`, non-IP CAPWAP payloads).
+//! Definitional differences that remain (7 of 2 266 flows; each checked against the capture with
+//! tshark and aiwatch's malformed counters):
+//! - Truncated L4 headers and first fragments that never complete: nDPI counts such a packet with
+//!   whatever ports it can read (0 when none) — `kerberos_fuzz` (a TCP header cut short),
+//!   `ip_fragmented_garbage` (4 first fragments of datagrams that never complete),
+//!   `quic-fuzz-overflow` (one lone first fragment), and two flows of `fuzz-2006-06-26-2594`.
+//!   aiwatch counts these as `tcp_header` malformed or as fragments held, not as flow packets.
+//! - IP length fields larger than the frame on the wire (`ip_length_exceeds_frame`): aiwatch rejects
+//!   a header that lies about a frame that was not cut by the snap length; nDPI's reader accepted
+//!   one such packet in `reasm_crash_anon` and one in `fuzz-2006-06-26-2594` (fuzzed headers).
 
 mod common;
 

@@ -307,6 +307,7 @@ fn layers<'a>(
                     Ok(Link::NotIp) => return Ok(Decoded::NotIp),
                     Err(_) => None,
                 },
+                tunnel::Inner::NotIp => return Ok(Decoded::NotIp),
             };
             if let Some(next) = next
                 && let Some(inner_data) = carrier.get(next.offset..)

@@ -42,6 +42,8 @@ pub enum Inner {
     Ip { offset: usize, ethertype: u16 },
     /// An Ethernet frame at `offset`.
     Ethernet { offset: usize },
+    /// A frame that is not IP (ARP, 802.11 management…): the tunnel is real, its content not a flow.
+    NotIp,
 }
 
 pub const UDP_VXLAN: u16 = 4789;
@@ -217,7 +219,7 @@ fn capwap_data(d: &[u8]) -> Option<Inner> {
     }
     match be16(d, llc + 6)? {
         ETHERTYPE_IPV4 | ETHERTYPE_IPV6 => ip_by_version(d, llc + 8),
-        _ => None,
+        _ => Some(Inner::NotIp),
     }
 }
 
