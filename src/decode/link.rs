@@ -160,6 +160,7 @@ fn ppp_protocol(data: &[u8], at: usize, vlan: Option<u16>) -> Result<Link, Malfo
     let ethertype = match proto {
         0x0021 => ETHERTYPE_IPV4,
         0x0057 => ETHERTYPE_IPV6,
+        0x0281 | 0x0283 => return mpls(data, at + len, vlan),
         _ => return Ok(Link::NotIp),
     };
     Ok(Link::Ip(L3Start {
