@@ -81,6 +81,10 @@ pub(crate) fn params(version: u32) -> Option<&'static VersionParams> {
         0xff00_001d..=0xff00_0020 => Some(&PARAMS_DRAFT_29),
         // Drafts 33 and 34 already used the final RFC 9001 salt.
         0xff00_0021 | 0xff00_0022 => Some(&PARAMS_V1),
+        // Reserved versions (RFC 9000 §15, `0x?a?a?a?a`) exist to force Version Negotiation and
+        // define no protection. Clients of the draft-29 era protected them as draft 29, and
+        // Wireshark opens them so; the AEAD tag tells when the guess is wrong.
+        v if v & 0x0f0f_0f0f == 0x0a0a_0a0a => Some(&PARAMS_DRAFT_29),
         _ => None,
     }
 }
