@@ -2,12 +2,13 @@
 //!
 //! Contract. [`QuicClientInitials`] takes the client's UDP payloads of one flow (and, optionally,
 //! the server's, to notice Version Negotiation and Retry). It removes the Initial packet protection
-//! of QUIC v1 (RFC 9001), v2 (RFC 9369), drafts 27 to 34 and mvfst's draft-27, whose keys derive
-//! from public values (the version's salt and the client's Destination Connection ID), reassembles
-//! the Initial CRYPTO stream by offset in any order across packets, and hands back the complete
-//! ClientHello handshake message (`01 LL LL LL` and body) without parsing it. It never panics,
-//! reads nothing but its arguments, and keeps at most [`limits::quic`](crate::dissect::limits::quic)
-//! bytes per flow (a CRYPTO buffer of `MAX_CRYPTO_BYTES` plus one packet of scratch). Packets it
+//! of QUIC v1 (RFC 9001), v2 (RFC 9369), drafts 27 to 34, mvfst's draft-27 and the reserved
+//! `0x?a?a?a?a` versions clients send to force Version Negotiation (protected as draft 29), whose
+//! keys derive from public values (the version's salt and the client's Destination Connection ID).
+//! It reassembles the Initial CRYPTO stream by offset in any order across packets and hands back
+//! the complete ClientHello handshake message (`01 LL LL LL` and body) without parsing it. It never
+//! panics, reads nothing but its arguments, and keeps what [`limits::quic`](crate::dissect::limits::quic)
+//! allows per flow (a CRYPTO buffer of `MAX_CRYPTO_BYTES` plus one packet of scratch). Packets it
 //! cannot use (unknown version, failed authentication, malformed frames) are counted by reason and
 //! never end the flow; only a stream that cannot hold a ClientHello, or an exhausted packet budget,
 //! is a terminal [`QuicProgress::Failed`]. It does not decrypt Handshake or 1-RTT packets (their
