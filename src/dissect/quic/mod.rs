@@ -208,7 +208,8 @@ impl QuicClientInitials {
         self.retry_scid.is_some()
     }
 
-    /// Packets or frames skipped, by reason, in first-seen order (at most `MAX_DROP_REASONS`).
+    /// Packets, frames or CRYPTO data skipped, and connection-attempt restarts, by reason, in
+    /// first-seen order (at most `MAX_DROP_REASONS` reasons).
     pub fn drops(&self) -> &[(&'static str, u32)] {
         &self.drops
     }
