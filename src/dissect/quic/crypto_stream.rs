@@ -1,0 +1,187 @@
+//! The Initial CRYPTO stream: frames of a decrypted Initial payload (RFC 9000 §19), and their data
+//! reassembled by offset, in any order, into a buffer capped at
+//! [`MAX_CRYPTO_BYTES`](crate::dissect::limits::quic::MAX_CRYPTO_BYTES).
+
+use super::packet::read_varint;
+use crate::dissect::limits::quic as caps;
+
+/// One frame of an Initial packet that matters to us.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Frame<'a> {
+    Crypto {
+        offset: u64,
+        data: &'a [u8],
+    },
+    /// PADDING, PING, ACK, CONNECTION_CLOSE: skipped.
+    Ignored,
+}
+
+/// Iterates the frames of a decrypted Initial payload. After an error it stops.
+#[derive(Debug)]
+pub(crate) struct Frames<'a> {
+    payload: &'a [u8],
+    pos: usize,
+    failed: bool,
+}
+
+impl<'a> Frames<'a> {
+    pub(crate) fn new(payload: &'a [u8]) -> Self {
+        Frames {
+            payload,
+            pos: 0,
+            failed: false,
+        }
+    }
+
+    fn next_frame(&mut self) -> Result<Frame<'a>, &'static str> {
+        let buf = self.payload;
+        let pos = &mut self.pos;
+        let frame_type = read_varint(buf, pos)?;
+        match frame_type {
+            0x00 => {
+                // PADDING runs are long: skip them in one go.
+                while buf.get(*pos) == Some(&0) {
+                    *pos += 1;
+                }
+                Ok(Frame::Ignored)
+            }
+            0x01 => Ok(Frame::Ignored),
+            0x02 | 0x03 => {
+                let _largest = read_varint(buf, pos)?;
+                let _delay = read_varint(buf, pos)?;
+                let ranges = read_varint(buf, pos)?;
+                let _first_range = read_varint(buf, pos)?;
+                // Each further range is two varints of at least one byte: bounded by the payload.
+                for _ in 0..ranges {
+                    read_varint(buf, pos)?;
+                    read_varint(buf, pos)?;
+                }
+                if frame_type == 0x03 {
+                    for _ in 0..3 {
+                        read_varint(buf, pos)?;
+                    }
+                }
+                Ok(Frame::Ignored)
+            }
+            0x06 => {
+                let offset = read_varint(buf, pos)?;
+                let len = read_varint(buf, pos)?;
+                let len = usize::try_from(len).map_err(|_| "CRYPTO frame beyond the payload")?;
+                let end = pos
+                    .checked_add(len)
+                    .ok_or("CRYPTO frame beyond the payload")?;
+                let data = buf
+                    .get(*pos..end)
+                    .ok_or("CRYPTO frame beyond the payload")?;
+                *pos = end;
+                Ok(Frame::Crypto { offset, data })
+            }
+            0x1c => {
+                let _code = read_varint(buf, pos)?;
+                let _frame = read_varint(buf, pos)?;
+                let reason = read_varint(buf, pos)?;
+                let reason =
+                    usize::try_from(reason).map_err(|_| "CONNECTION_CLOSE beyond the payload")?;
+                let end = pos
+                    .checked_add(reason)
+                    .filter(|&end| end <= buf.len())
+                    .ok_or("CONNECTION_CLOSE beyond the payload")?;
+                *pos = end;
+                Ok(Frame::Ignored)
+            }
+            _ => Err("frame type not allowed in an Initial packet"),
+        }
+    }
+}
+
+impl<'a> Iterator for Frames<'a> {
+    type Item = Result<Frame<'a>, &'static str>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed || self.pos >= self.payload.len() {
+            return None;
+        }
+        let item = self.next_frame();
+        self.failed = item.is_err();
+        Some(item)
+    }
+}
+
+/// What [`CryptoStream::insert`] did with a frame's data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Inserted {
+    All,
+    /// Part or all of the data lay beyond the buffer cap and was dropped.
+    Truncated,
+    /// Too many disjoint ranges already: the data was dropped.
+    TooFragmented,
+}
+
+/// The CRYPTO stream's first bytes, reassembled by offset. The buffer grows to the highest offset
+/// received, never past [`caps::MAX_CRYPTO_BYTES`].
+#[derive(Debug, Default)]
+pub(crate) struct CryptoStream {
+    data: Vec<u8>,
+    /// Received byte ranges, sorted, disjoint and not touching (`start < end`).
+    ranges: Vec<(usize, usize)>,
+}
+
+impl CryptoStream {
+    pub(crate) fn clear(&mut self) {
+        self.data.clear();
+        self.ranges.clear();
+    }
+
+    pub(crate) fn insert(&mut self, offset: u64, data: &[u8]) -> Inserted {
+        let cap = caps::MAX_CRYPTO_BYTES;
+        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(cap);
+        let end = start.saturating_add(data.len()).min(cap);
+        let kept = end - start;
+        let outcome = if kept < data.len() {
+            Inserted::Truncated
+        } else {
+            Inserted::All
+        };
+        if kept == 0 {
+            return outcome;
+        }
+        if !self.add_range(start, end) {
+            return Inserted::TooFragmented;
+        }
+        if self.data.len() < end {
+            self.data.resize(end, 0);
+        }
+        if let (Some(dst), Some(src)) = (self.data.get_mut(start..end), data.get(..kept)) {
+            dst.copy_from_slice(src);
+        }
+        outcome
+    }
+
+    /// Merges `[start, end)` into the range list; `false` when the list is full.
+    fn add_range(&mut self, start: usize, end: usize) -> bool {
+        // Ranges overlapping or touching the new one are absorbed into it.
+        let first = self.ranges.partition_point(|&(_, e)| e < start);
+        let last = self.ranges.partition_point(|&(s, _)| s <= end);
+        let (mut new_start, mut new_end) = (start, end);
+        if let Some(absorbed) = self.ranges.get(first..last)
+            && let (Some(a), Some(b)) = (absorbed.first(), absorbed.last())
+        {
+            new_start = new_start.min(a.0);
+            new_end = new_end.max(b.1);
+        }
+        if first == last && self.ranges.len() >= caps::MAX_CRYPTO_RANGES {
+            return false;
+        }
+        self.ranges
+            .splice(first..last.max(first), [(new_start, new_end)]);
+        true
+    }
+
+    /// The bytes contiguous from offset 0.
+    pub(crate) fn contiguous(&self) -> &[u8] {
+        match self.ranges.first() {
+            Some(&(0, end)) => self.data.get(..end).unwrap_or_default(),
+            _ => &[],
+        }
+    }
+}
