@@ -152,10 +152,11 @@ fn tcpdump_tuples(out_file: &str) -> BTreeSet<((IpAddr, u16), (IpAddr, u16))> {
     for line in text.lines() {
         let toks: Vec<&str> = line.split_whitespace().collect();
         for w in toks.windows(3) {
-            if w[1] == ">" && w[2].ends_with(':') {
-                if let (Some(a), Some(b)) = (endpoint(w[0]), endpoint(w[2])) {
-                    set.insert(if a <= b { (a, b) } else { (b, a) });
-                }
+            if w[1] == ">"
+                && w[2].ends_with(':')
+                && let (Some(a), Some(b)) = (endpoint(w[0]), endpoint(w[2]))
+            {
+                set.insert(if a <= b { (a, b) } else { (b, a) });
             }
         }
     }

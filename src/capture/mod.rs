@@ -104,7 +104,7 @@ impl FileSource {
         match self.libpcap.next_packet() {
             Ok(p) => {
                 self.delivered = index;
-                let ts = timestamp(p.header.ts.tv_sec as i64, p.header.ts.tv_usec as i64);
+                let ts = timestamp(p.header.ts.tv_sec, p.header.ts.tv_usec);
                 Ok(Some(Frame {
                     ts,
                     link: self.link,

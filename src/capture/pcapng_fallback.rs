@@ -120,7 +120,7 @@ impl PcapNgFallback {
         } else {
             u32::from_le_bytes(b)
         } as usize;
-        if !(12..=MAX_BLOCK).contains(&len) || len % 4 != 0 {
+        if !(12..=MAX_BLOCK).contains(&len) || !len.is_multiple_of(4) {
             return Err(format!("pcapng block with an invalid length {len}"));
         }
         Ok(len)

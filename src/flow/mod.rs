@@ -211,6 +211,11 @@ pub fn is_service_port(port: u16) -> bool {
         )
 }
 
+/// A packet from a service port to a port that is not one is a server's reply (mid-stream capture).
+fn replies_from_service(src_port: u16, dst_port: u16) -> bool {
+    is_service_port(src_port) && !is_service_port(dst_port)
+}
+
 /// Decides whether the first packet's sender is the client.
 pub(crate) fn first_sender_is_client(pkt: &Packet<'_>) -> bool {
     match pkt.l4 {
@@ -224,12 +229,10 @@ pub(crate) fn first_sender_is_client(pkt: &Packet<'_>) -> bool {
                 // SYN: sender opens; SYN-ACK: the receiver opened (its SYN was not captured).
                 flags & TCP_ACK == 0
             } else {
-                !(is_service_port(src_port) && !is_service_port(dst_port))
+                !replies_from_service(src_port, dst_port)
             }
         }
-        L4::Udp { src_port, dst_port } => {
-            !(is_service_port(src_port) && !is_service_port(dst_port))
-        }
+        L4::Udp { src_port, dst_port } => !replies_from_service(src_port, dst_port),
         // ICMP echo replies and errors travel from the responder.
         L4::Icmp { kind, .. } => !matches!((pkt.proto, kind), (1, 0) | (58, 129)),
         L4::Other => true,
