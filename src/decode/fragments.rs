@@ -56,6 +56,8 @@ pub struct FragmentLimits {
     /// Datagrams being reassembled at once; the oldest is evicted past this.
     pub max_datagrams: usize,
     /// Highest fragment end (offset + length) accepted: 65535 covers IPv4 and IPv6 without jumbograms.
+    /// It bounds the payload only: Linux also counts the IPv4 header (header + payload ≤ 65535), so an
+    /// IPv4 datagram up to 60 bytes past that limit is still reassembled here (a monitor is lenient).
     pub max_datagram_bytes: u32,
     /// Bytes buffered across all datagrams in flight (Linux `ipfrag_high_thresh` is 4 MiB per netns).
     pub max_total_bytes: usize,
@@ -337,7 +339,9 @@ impl FragmentCache {
         let placed = match place_first_wins(&mut d.buf, &mut d.ranges, offset, payload, max_holes) {
             Ok(p) => p,
             Err(reason) => {
-                self.stats.too_many_holes += 1;
+                if reason == DROP_TOO_MANY_HOLES {
+                    self.stats.too_many_holes += 1;
+                }
                 self.release_slot(idx);
                 return Err(reason);
             }
