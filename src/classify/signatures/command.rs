@@ -54,15 +54,19 @@ pub fn check_command(paths: &[PathBuf]) -> (String, i32) {
         Ok(s) => s,
         Err(diagnostics) => return (render(&diagnostics), 1),
     };
-    let mut restricted = 0usize;
+    let mut policy_summaries = Vec::new();
     for (name, text) in &policy_files {
         match Policy::from_text(name, text, &signatures) {
             Ok(policy) => {
-                restricted = signatures
-                    .providers()
+                let providers = signatures.providers();
+                let restricted = providers
                     .iter()
                     .filter(|p| policy.verdict(Some(p)).restricted)
                     .count();
+                policy_summaries.push(format!(
+                    "; policy {name} restricts {restricted} of {} providers",
+                    providers.len()
+                ));
             }
             Err(found) => diagnostics.extend(found),
         }
@@ -71,24 +75,19 @@ pub fn check_command(paths: &[PathBuf]) -> (String, i32) {
         return (render(&diagnostics), 1);
     }
     let (providers, domains, addresses, ja4) = signatures.counts();
-    let mut line = format!(
-        "OK: {} signature file(s): {providers} providers, {domains} domains, {addresses} address prefixes, {ja4} JA4",
-        if signature_files.is_empty() {
-            0
-        } else {
-            signature_files.len()
-        }
-    );
-    if signature_files.is_empty() {
-        line.push_str(" (embedded)");
-    }
-    if policy_files.is_empty() {
-        line.push_str("; no policy file");
+    let files = if signature_files.is_empty() {
+        "embedded signature files".to_string()
     } else {
-        line.push_str(&format!(
-            "; {} policy file(s) (last one restricts {restricted} of {providers} providers)",
-            policy_files.len()
-        ));
+        format!("{} signature file(s)", signature_files.len())
+    };
+    let mut line = format!(
+        "OK: {files}: {providers} providers, {domains} domains, {addresses} address prefixes, {ja4} JA4"
+    );
+    if policy_summaries.is_empty() {
+        line.push_str("; no policy file");
+    }
+    for summary in policy_summaries {
+        line.push_str(&summary);
     }
     line.push('\n');
     (line, 0)

@@ -54,20 +54,20 @@ impl Source<'_> {
         }
     }
 
-    /// Parses the whole document; syntax errors (all of them the parser could recover from) go to
-    /// `out` and the document is withheld, so later checks never run on a half-read file.
+    /// Parses the whole document; a syntax error goes to `out` and the document is withheld, so later checks never run on a half-read file.
     pub fn parse(&self, out: &mut Vec<Diagnostic>) -> Option<DeTable<'_>> {
         if self.text.len() > crate::dissect::limits::signatures::MAX_FILE_BYTES {
             out.push(self.diag(0..0, "file too large for a signature or policy file"));
             return None;
         }
-        let (doc, errors) = DeTable::parse_recoverable(self.text);
-        if errors.is_empty() {
-            return Some(doc.into_inner());
-        }
-        for error in errors {
-            let span = error.span().unwrap_or(0..0);
-            out.push(self.diag(span, format!("TOML syntax: {}", error.message())));
+        // Only the first syntax error: after one, a recovering parser's further errors are mostly
+        // echoes of it (one missing `]` gives five), which would mislead more than help.
+        match DeTable::parse(self.text) {
+            Ok(doc) => return Some(doc.into_inner()),
+            Err(error) => {
+                let span = error.span().unwrap_or(0..0);
+                out.push(self.diag(span, format!("TOML syntax: {}", error.message().trim_end())));
+            }
         }
         None
     }
