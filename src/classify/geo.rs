@@ -20,7 +20,10 @@ const EMBEDDED_COUNTRY_DB: &[u8] = include_bytes!("../../geo/geo-whois-asn-count
 #[derive(Debug, thiserror::Error)]
 pub enum GeoError {
     #[error("cannot read {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("not a usable MaxMind DB: {0}")]
     Invalid(String),
 }
@@ -91,7 +94,11 @@ fn special_v4(ip: Ipv4Addr) -> Option<Special> {
         Special::Multicast
     } else if ip.is_documentation() {
         Special::Documentation
-    } else if a == 0 || a >= 240 || (a == 192 && b == 0 && c == 0) || (a == 198 && (b == 18 || b == 19)) {
+    } else if a == 0
+        || a >= 240
+        || (a == 192 && b == 0 && c == 0)
+        || (a == 198 && (b == 18 || b == 19))
+    {
         Special::Reserved
     } else {
         return None;
@@ -203,14 +210,17 @@ impl GeoDb {
     /// test suite, so failing here means a broken build.
     #[allow(clippy::expect_used)]
     pub fn embedded() -> Self {
-        let reader = Reader::from_source(Bytes::Static(EMBEDDED_COUNTRY_DB)).expect("the embedded geo database is checked by the tests");
+        let reader = Reader::from_source(Bytes::Static(EMBEDDED_COUNTRY_DB))
+            .expect("the embedded geo database is checked by the tests");
         GeoDb { reader }
     }
 
     /// A GeoLite2 / GeoIP2 / DB-IP Country or City database, or any MaxMind DB whose records hold
     /// `country_code` or `country.iso_code`.
     pub fn open(path: &Path) -> Result<Self, GeoError> {
-        Ok(GeoDb { reader: open_reader(path)? })
+        Ok(GeoDb {
+            reader: open_reader(path)?,
+        })
     }
 
     /// `database_type` and build time (Unix seconds) from the metadata, for reports.
@@ -237,7 +247,9 @@ impl GeoDb {
             .country_code
             .or(record.country.and_then(|c| c.iso_code))
             .or(record.registered_country.and_then(|c| c.iso_code));
-        Ok(code.and_then(country_code).map_or(GeoAnswer::Unknown, GeoAnswer::Country))
+        Ok(code
+            .and_then(country_code)
+            .map_or(GeoAnswer::Unknown, GeoAnswer::Country))
     }
 }
 
@@ -273,7 +285,9 @@ pub struct AsnDb {
 
 impl AsnDb {
     pub fn open(path: &Path) -> Result<Self, GeoError> {
-        Ok(AsnDb { reader: open_reader(path)? })
+        Ok(AsnDb {
+            reader: open_reader(path)?,
+        })
     }
 
     /// The AS of `ip`, or `None` for special addresses and addresses the database lacks.

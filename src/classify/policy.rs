@@ -110,24 +110,33 @@ impl Policy {
         let Some(p) = provider else {
             return verdict(false, "no provider".to_string());
         };
-        let levels: [(&str, fn(&RuleSet, &Provider) -> bool, String); 3] = [
-            ("provider", |r, p| r.providers.contains(&p.id), p.id.clone()),
+        let (allow, restrict) = (&self.allow, &self.restrict);
+        let category = p.category.as_str();
+        let levels = [
+            (
+                "provider",
+                p.id.as_str(),
+                allow.providers.contains(&p.id),
+                restrict.providers.contains(&p.id),
+            ),
             (
                 "category",
-                |r, p| r.categories.contains(&p.category),
-                p.category.to_string(),
+                category,
+                allow.categories.contains(&p.category),
+                restrict.categories.contains(&p.category),
             ),
             (
                 "jurisdiction",
-                |r, p| r.jurisdictions.contains(&p.jurisdiction),
-                p.jurisdiction.clone(),
+                p.jurisdiction.as_str(),
+                allow.jurisdictions.contains(&p.jurisdiction),
+                restrict.jurisdictions.contains(&p.jurisdiction),
             ),
         ];
-        for (level, mentions, value) in levels {
-            if mentions(&self.allow, p) {
+        for (level, value, allowed, restricted) in levels {
+            if allowed {
                 return verdict(false, format!("allow {level} {value}"));
             }
-            if mentions(&self.restrict, p) {
+            if restricted {
                 return verdict(true, format!("restrict {level} {value}"));
             }
         }
