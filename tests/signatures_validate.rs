@@ -429,7 +429,11 @@ fn check_command_outputs() {
     let (text, code) = check_command(&[dir]);
     assert_eq!(code, 0, "{text}");
     let sigs = Signatures::embedded();
-    let cn = sigs.providers().iter().filter(|p| p.jurisdiction == "CN").count();
+    let cn = sigs
+        .providers()
+        .iter()
+        .filter(|p| p.jurisdiction == "CN")
+        .count();
     let expected = format!("restricts {cn} of {} providers", sigs.providers().len());
     assert!(text.contains(&expected), "{text} should say {expected}");
 
@@ -449,4 +453,26 @@ fn check_command_outputs() {
     assert_eq!(code, 1);
     assert!(text.contains("cannot read"), "{text}");
     std::fs::remove_dir_all(&tmp).ok();
+}
+
+#[test]
+fn truncated_and_corrupted_files_are_refused_with_diagnostics_never_a_panic() {
+    // Every 53rd prefix of a real file, and the same with one byte flipped to a quote: each must
+    // either load (a prefix ending between providers can be valid) or be refused with diagnostics.
+    let (_, text) = EMBEDDED[0];
+    let mut refused = 0;
+    for end in (0..text.len())
+        .step_by(53)
+        .filter(|&e| text.is_char_boundary(e))
+    {
+        let prefix = &text[..end];
+        for candidate in [prefix.to_string(), format!("{prefix}\"")] {
+            if let Err(d) = Signatures::from_texts(&[("t.toml", &candidate)]) {
+                assert!(!d.is_empty());
+                assert!(d.iter().all(|d| d.line >= 1 && d.col >= 1));
+                refused += 1;
+            }
+        }
+    }
+    assert!(refused > 100, "only {refused} refused");
 }

@@ -410,7 +410,8 @@ mod tests {
         assert_eq!(line_col(text, 0), (1, 1));
         assert_eq!(line_col(text, 3), (2, 1));
         // 'é' is two bytes but one column: the space after it is column 3, the 'd' column 4.
-        assert_eq!(line_col(text, 6), (2, 4));
+        assert_eq!(line_col(text, 6), (2, 3));
+        assert_eq!(line_col(text, 7), (2, 4));
         assert_eq!(line_col(text, 999), (3, 1));
     }
 
