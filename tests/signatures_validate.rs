@@ -476,3 +476,37 @@ fn truncated_and_corrupted_files_are_refused_with_diagnostics_never_a_panic() {
     }
     assert!(refused > 100, "only {refused} refused");
 }
+
+#[test]
+fn check_command_reads_a_lone_policy_against_the_embedded_signatures() {
+    let tmp = std::env::temp_dir().join(format!("aiwatch-policy-check-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).expect("temp dir");
+    let good = tmp.join("mine.toml");
+    std::fs::write(&good, POLICY_OK).expect("write");
+    let (text, code) = check_command(std::slice::from_ref(&good));
+    assert_eq!(code, 0, "{text}");
+    assert!(text.starts_with("OK: embedded signature files: "), "{text}");
+    // POLICY_OK restricts CN but allows modelscope: one fewer than the CN providers.
+    let sigs = Signatures::embedded();
+    let cn = sigs
+        .providers()
+        .iter()
+        .filter(|p| p.jurisdiction == "CN")
+        .count();
+    assert!(
+        text.contains(&format!("mine.toml restricts {} of", cn - 1)),
+        "{text}"
+    );
+    let bad = tmp.join("policy.toml");
+    std::fs::write(&bad, POLICY_OK.replace("modelscope", "nosuch")).expect("write");
+    let (text, code) = check_command(std::slice::from_ref(&bad));
+    assert_eq!(code, 1);
+    assert_eq!(
+        text,
+        format!(
+            "{}:7:14: unknown provider id `nosuch` (not in the signature set)\n",
+            bad.display()
+        )
+    );
+    std::fs::remove_dir_all(&tmp).ok();
+}
