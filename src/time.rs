@@ -20,7 +20,10 @@ impl Timestamp {
     }
 
     pub fn from_secs_nanos(secs: u64, nanos: u32) -> Self {
-        Timestamp(secs.saturating_mul(NANOS_PER_SEC).saturating_add(u64::from(nanos)))
+        Timestamp(
+            secs.saturating_mul(NANOS_PER_SEC)
+                .saturating_add(u64::from(nanos)),
+        )
     }
 
     pub const fn from_secs(secs: u64) -> Self {
@@ -95,7 +98,10 @@ mod tests {
 
     #[test]
     fn formats_known_instants() {
-        assert_eq!(Timestamp::ZERO.rfc3339().to_string(), "1970-01-01T00:00:00.000000Z");
+        assert_eq!(
+            Timestamp::ZERO.rfc3339().to_string(),
+            "1970-01-01T00:00:00.000000Z"
+        );
         // 2000-02-29 (leap day) 12:34:56.789012, checked with `date -u -d @951827696`.
         let t = Timestamp::from_secs_nanos(951_827_696, 789_012_345);
         assert_eq!(t.rfc3339().to_string(), "2000-02-29T12:34:56.789012Z");

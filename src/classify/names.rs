@@ -1,1 +1,291 @@
-//! Placeholder: filled in by its own change.
+//! The IP → name cache: which name a client resolved to reach an address, fed by DNS answers.
+//!
+//! Accepts: (client, answered address, query name, CNAME chain, expiry) from each DNS answer, and
+//! (client, server, now) once per new flow. Promises: the most recent name *this* client was given
+//! for the address, else the most recent name any client was given for it; never an entry whose
+//! expiry is at or before `now` (packet time, so replays agree); at most `capacity` entries, the
+//! least recently used evicted first; O(1) expected time per operation. Never: reads a clock,
+//! allocates per lookup, or grows past its capacity (the name interner is purged as entries go).
+//!
+//! Memory: an entry is two addresses, an expiry, two list links and one shared pointer to its chain
+//! (about 80 bytes in the slab plus about 48 in each of two hash maps at worst). Names are interned
+//! as `Arc<str>` — the many addresses of one CDN name share one string — and consecutive inserts
+//! with the same chain (the A/AAAA records of one response) share one chain allocation.
+//!
+//! The "any client" fallback remembers only the latest entry per address; when that entry is
+//! evicted the fallback for the address is forgotten until the next answer for it, even if an older
+//! entry for another client is still cached (that client's own lookups still find it).
+
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use crate::dissect::limits::names::{DEFAULT_CAPACITY, MAX_CHAIN_KEPT};
+use crate::time::{NANOS_PER_SEC, Timestamp};
+
+/// A cached resolution.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NameHit {
+    /// The name the client asked for.
+    pub name: Arc<str>,
+    /// The question name, then each CNAME target up to the address record's owner.
+    pub chain: Arc<[Arc<str>]>,
+    pub expires: Timestamp,
+    /// The name was given to the client that looked it up (not to another client).
+    pub same_client: bool,
+}
+
+/// Cache counters, for the drop/eviction report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NameCacheStats {
+    /// New (client, address) entries.
+    pub inserted: u64,
+    /// Inserts that replaced the name or expiry of an existing entry.
+    pub refreshed: u64,
+    /// Entries dropped to stay within capacity.
+    pub evicted: u64,
+    /// Lookups that found an entry but skipped it as expired (a per-client and a fallback entry
+    /// skipped in one lookup count twice).
+    pub expired_hits_skipped: u64,
+    pub hits: u64,
+    pub misses: u64,
+}
+
+const NIL: u32 = u32::MAX;
+
+struct Slot {
+    client: IpAddr,
+    answered: IpAddr,
+    chain: Arc<[Arc<str>]>,
+    expires: Timestamp,
+    /// Towards the most recently used end.
+    prev: u32,
+    /// Towards the least recently used end.
+    next: u32,
+}
+
+/// Bounded LRU map from (client, answered address) to the name and chain it resolved.
+pub struct NameCache {
+    capacity: usize,
+    slots: Vec<Slot>,
+    by_pair: HashMap<(IpAddr, IpAddr), u32>,
+    /// Latest inserted slot for each answered address, for the any-client fallback.
+    by_addr: HashMap<IpAddr, u32>,
+    most_recent: u32,
+    least_recent: u32,
+    names: HashSet<Arc<str>>,
+    purge_names_at: usize,
+    last_chain: Option<Arc<[Arc<str>]>>,
+    stats: NameCacheStats,
+}
+
+impl Default for NameCache {
+    fn default() -> Self {
+        NameCache::new(DEFAULT_CAPACITY)
+    }
+}
+
+/// Expiry for an answer seen at `seen` with `ttl_secs`: the packet time plus the TTL.
+pub fn expiry(seen: Timestamp, ttl_secs: u32) -> Timestamp {
+    seen.saturating_add(u64::from(ttl_secs).saturating_mul(NANOS_PER_SEC))
+}
+
+impl NameCache {
+    /// A cache of at most `capacity` entries (at least 1, at most `u32::MAX - 1`).
+    pub fn new(capacity: usize) -> Self {
+        let capacity = capacity.clamp(1, (NIL - 1) as usize);
+        NameCache {
+            capacity,
+            slots: Vec::new(),
+            by_pair: HashMap::new(),
+            by_addr: HashMap::new(),
+            most_recent: NIL,
+            least_recent: NIL,
+            names: HashSet::new(),
+            purge_names_at: 1024,
+            last_chain: None,
+            stats: NameCacheStats::default(),
+        }
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_pair.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_pair.is_empty()
+    }
+
+    pub fn stats(&self) -> NameCacheStats {
+        self.stats
+    }
+
+    /// Records that `client` was told `name` resolves (through `chain`, question name first; an
+    /// empty chain means just `name`) to `answered`, valid until `expires`. At most
+    /// [`MAX_CHAIN_KEPT`] chain names are kept.
+    pub fn insert(
+        &mut self,
+        client: IpAddr,
+        answered: IpAddr,
+        name: &str,
+        chain: &[&str],
+        expires: Timestamp,
+    ) {
+        let chain = self.intern_chain(name, chain);
+        let idx = match self.by_pair.get(&(client, answered)).copied() {
+            Some(idx) => {
+                if let Some(slot) = self.slots.get_mut(idx as usize) {
+                    slot.chain = chain;
+                    slot.expires = expires;
+                }
+                self.stats.refreshed += 1;
+                self.unlink(idx);
+                idx
+            }
+            None => {
+                let slot = Slot {
+                    client,
+                    answered,
+                    chain,
+                    expires,
+                    prev: NIL,
+                    next: NIL,
+                };
+                let idx = if self.slots.len() < self.capacity {
+                    self.slots.push(slot);
+                    (self.slots.len() - 1) as u32
+                } else {
+                    let victim = self.least_recent;
+                    self.evict(victim);
+                    if let Some(old) = self.slots.get_mut(victim as usize) {
+                        *old = slot;
+                    }
+                    victim
+                };
+                self.by_pair.insert((client, answered), idx);
+                self.stats.inserted += 1;
+                idx
+            }
+        };
+        self.push_most_recent(idx);
+        self.by_addr.insert(answered, idx);
+        if self.names.len() > self.purge_names_at {
+            // Only the interner holds names of evicted entries: drop them. Amortised O(1) since
+            // the threshold doubles with the live set.
+            self.names.retain(|n| Arc::strong_count(n) > 1);
+            self.purge_names_at = (self.names.len() * 2).max(1024);
+        }
+    }
+
+    /// The name `client` most recently resolved for `server`, else the name any client most
+    /// recently resolved for it, skipping entries expired at `now`. Marks the entry used.
+    pub fn lookup(&mut self, client: IpAddr, server: IpAddr, now: Timestamp) -> Option<NameHit> {
+        let own = self.by_pair.get(&(client, server)).copied();
+        if let Some(idx) = own {
+            if let Some(hit) = self.take_if_fresh(idx, now, true) {
+                return Some(hit);
+            }
+        }
+        if let Some(idx) = self.by_addr.get(&server).copied() {
+            if Some(idx) != own {
+                if let Some(hit) = self.take_if_fresh(idx, now, false) {
+                    return Some(hit);
+                }
+            }
+        }
+        self.stats.misses += 1;
+        None
+    }
+
+    fn take_if_fresh(&mut self, idx: u32, now: Timestamp, same_client: bool) -> Option<NameHit> {
+        let slot = self.slots.get(idx as usize)?;
+        if slot.expires <= now {
+            self.stats.expired_hits_skipped += 1;
+            return None;
+        }
+        let hit = NameHit {
+            name: slot.chain.first().cloned().unwrap_or_else(|| Arc::from("")),
+            chain: Arc::clone(&slot.chain),
+            expires: slot.expires,
+            same_client,
+        };
+        self.unlink(idx);
+        self.push_most_recent(idx);
+        self.stats.hits += 1;
+        Some(hit)
+    }
+
+    fn intern_chain(&mut self, name: &str, chain: &[&str]) -> Arc<[Arc<str>]> {
+        let wanted: Vec<&str> = if chain.is_empty() {
+            vec![name]
+        } else {
+            chain.iter().take(MAX_CHAIN_KEPT).copied().collect()
+        };
+        if let Some(last) = &self.last_chain {
+            if last.len() == wanted.len() && last.iter().zip(&wanted).all(|(a, b)| &**a == *b) {
+                return Arc::clone(last);
+            }
+        }
+        let interned: Arc<[Arc<str>]> = wanted.iter().map(|n| self.intern_name(n)).collect();
+        self.last_chain = Some(Arc::clone(&interned));
+        interned
+    }
+
+    fn intern_name(&mut self, name: &str) -> Arc<str> {
+        if let Some(existing) = self.names.get(name) {
+            return Arc::clone(existing);
+        }
+        let fresh: Arc<str> = Arc::from(name);
+        self.names.insert(Arc::clone(&fresh));
+        fresh
+    }
+
+    fn evict(&mut self, idx: u32) {
+        let Some(slot) = self.slots.get(idx as usize) else {
+            return;
+        };
+        let (client, answered) = (slot.client, slot.answered);
+        self.by_pair.remove(&(client, answered));
+        if self.by_addr.get(&answered) == Some(&idx) {
+            self.by_addr.remove(&answered);
+        }
+        self.unlink(idx);
+        self.stats.evicted += 1;
+    }
+
+    fn unlink(&mut self, idx: u32) {
+        let Some(slot) = self.slots.get(idx as usize) else {
+            return;
+        };
+        let (prev, next) = (slot.prev, slot.next);
+        match self.slots.get_mut(prev as usize) {
+            Some(p) => p.next = next,
+            None => self.most_recent = next,
+        }
+        match self.slots.get_mut(next as usize) {
+            Some(n) => n.prev = prev,
+            None => self.least_recent = prev,
+        }
+        if let Some(slot) = self.slots.get_mut(idx as usize) {
+            slot.prev = NIL;
+            slot.next = NIL;
+        }
+    }
+
+    fn push_most_recent(&mut self, idx: u32) {
+        let old_head = self.most_recent;
+        if let Some(slot) = self.slots.get_mut(idx as usize) {
+            slot.prev = NIL;
+            slot.next = old_head;
+        }
+        match self.slots.get_mut(old_head as usize) {
+            Some(h) => h.prev = idx,
+            None => self.least_recent = idx,
+        }
+        self.most_recent = idx;
+    }
+}
