@@ -113,10 +113,10 @@ pub fn encrypted_dns_kind(
         (UDP, 853) => return Some("DoQ"),
         _ => {}
     }
-    if let Some(sni) = sni {
-        if is_doh_name(sni) {
-            return Some("DoH");
-        }
+    if let Some(sni) = sni
+        && is_doh_name(sni)
+    {
+        return Some("DoH");
     }
     let web = server_port == 443 && (proto == TCP || proto == UDP);
     let known_addr = match server {

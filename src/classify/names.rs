@@ -185,17 +185,16 @@ impl NameCache {
     /// recently resolved for it, skipping entries expired at `now`. Marks the entry used.
     pub fn lookup(&mut self, client: IpAddr, server: IpAddr, now: Timestamp) -> Option<NameHit> {
         let own = self.by_pair.get(&(client, server)).copied();
-        if let Some(idx) = own {
-            if let Some(hit) = self.take_if_fresh(idx, now, true) {
-                return Some(hit);
-            }
+        if let Some(idx) = own
+            && let Some(hit) = self.take_if_fresh(idx, now, true)
+        {
+            return Some(hit);
         }
-        if let Some(idx) = self.by_addr.get(&server).copied() {
-            if Some(idx) != own {
-                if let Some(hit) = self.take_if_fresh(idx, now, false) {
-                    return Some(hit);
-                }
-            }
+        if let Some(idx) = self.by_addr.get(&server).copied()
+            && Some(idx) != own
+            && let Some(hit) = self.take_if_fresh(idx, now, false)
+        {
+            return Some(hit);
         }
         self.stats.misses += 1;
         None
@@ -225,10 +224,11 @@ impl NameCache {
         } else {
             chain.iter().take(MAX_CHAIN_KEPT).copied().collect()
         };
-        if let Some(last) = &self.last_chain {
-            if last.len() == wanted.len() && last.iter().zip(&wanted).all(|(a, b)| &**a == *b) {
-                return Arc::clone(last);
-            }
+        if let Some(last) = &self.last_chain
+            && last.len() == wanted.len()
+            && last.iter().zip(&wanted).all(|(a, b)| &**a == *b)
+        {
+            return Arc::clone(last);
         }
         let interned: Arc<[Arc<str>]> = wanted.iter().map(|n| self.intern_name(n)).collect();
         self.last_chain = Some(Arc::clone(&interned));
@@ -287,5 +287,153 @@ impl NameCache {
             None => self.least_recent = idx,
         }
         self.most_recent = idx;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+
+    use super::*;
+
+    fn ip(last: u8) -> IpAddr {
+        IpAddr::V4(Ipv4Addr::new(192, 0, 2, last))
+    }
+
+    const CLIENT_A: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
+    const CLIENT_B: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2));
+    const CLIENT_C: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 3));
+
+    fn secs(s: u64) -> Timestamp {
+        Timestamp::from_secs(s)
+    }
+
+    #[test]
+    fn ttl_expiry_in_packet_time() {
+        let mut cache = NameCache::new(16);
+        // Answer seen at t = 1000 s with TTL 60: valid through 1059.999…, gone at 1060.
+        cache.insert(
+            CLIENT_A,
+            ip(1),
+            "api.openai.com",
+            &[],
+            expiry(secs(1000), 60),
+        );
+        let hit = cache.lookup(CLIENT_A, ip(1), secs(1059)).expect("fresh");
+        assert_eq!(&*hit.name, "api.openai.com");
+        assert!(hit.same_client);
+        assert_eq!(cache.lookup(CLIENT_A, ip(1), secs(1060)), None);
+        assert_eq!(cache.stats().expired_hits_skipped, 1);
+        // Packet time, not insertion order: a lookup "before" the answer still sees it.
+        assert!(cache.lookup(CLIENT_A, ip(1), secs(10)).is_some());
+    }
+
+    #[test]
+    fn prefers_this_clients_name_then_the_latest_any_client() {
+        let mut cache = NameCache::new(16);
+        let until = secs(10_000);
+        // One CDN address serves two names to two clients.
+        cache.insert(
+            CLIENT_A,
+            ip(7),
+            "chat.deepseek.com",
+            &["chat.deepseek.com", "x.cdn.net"],
+            until,
+        );
+        cache.insert(CLIENT_B, ip(7), "www.example.org", &[], until);
+        let a = cache.lookup(CLIENT_A, ip(7), secs(1)).expect("hit");
+        assert_eq!(&*a.name, "chat.deepseek.com");
+        assert_eq!(
+            a.chain.iter().map(|n| &**n).collect::<Vec<_>>(),
+            ["chat.deepseek.com", "x.cdn.net"]
+        );
+        assert!(a.same_client);
+        // A third client never resolved it: the most recent answer to anyone.
+        let c = cache.lookup(CLIENT_C, ip(7), secs(1)).expect("fallback");
+        assert_eq!(&*c.name, "www.example.org");
+        assert!(!c.same_client);
+        // The client's own entry expired: fall back to another client's fresh one.
+        cache.insert(CLIENT_A, ip(8), "short.example", &[], secs(5));
+        cache.insert(CLIENT_B, ip(8), "long.example", &[], secs(500));
+        let hit = cache.lookup(CLIENT_A, ip(8), secs(100)).expect("fallback");
+        assert_eq!((&*hit.name, hit.same_client), ("long.example", false));
+        assert_eq!(cache.stats().expired_hits_skipped, 1);
+    }
+
+    #[test]
+    fn lru_eviction_and_counters() {
+        let mut cache = NameCache::new(3);
+        let until = secs(1_000);
+        for last in 1..=3 {
+            cache.insert(CLIENT_A, ip(last), &format!("n{last}.example"), &[], until);
+        }
+        // Touch 1 so that 2 is the least recently used.
+        assert!(cache.lookup(CLIENT_A, ip(1), secs(0)).is_some());
+        cache.insert(CLIENT_A, ip(4), "n4.example", &[], until);
+        assert_eq!(cache.len(), 3);
+        assert!(
+            cache.lookup(CLIENT_A, ip(2), secs(0)).is_none(),
+            "2 was evicted"
+        );
+        for kept in [1, 3, 4] {
+            assert!(
+                cache.lookup(CLIENT_A, ip(kept), secs(0)).is_some(),
+                "{kept} kept"
+            );
+        }
+        // Re-inserting an existing pair refreshes it without a new entry.
+        cache.insert(CLIENT_A, ip(4), "n4b.example", &[], until);
+        let stats = cache.stats();
+        assert_eq!((stats.inserted, stats.refreshed, stats.evicted), (4, 1, 1));
+        assert_eq!((stats.hits, stats.misses), (4, 1));
+        assert_eq!(
+            &*cache
+                .lookup(CLIENT_A, ip(4), secs(0))
+                .map(|h| h.name)
+                .unwrap_or_default(),
+            "n4b.example"
+        );
+    }
+
+    #[test]
+    fn names_are_shared_and_the_interner_stays_bounded() {
+        let mut cache = NameCache::new(100);
+        // Many clients resolve the same name to the same addresses.
+        for client in 0..50u8 {
+            for addr in 0..4u8 {
+                let client = IpAddr::V4(Ipv4Addr::new(10, 1, 0, client));
+                cache.insert(client, ip(addr), "api.openai.com", &[], secs(100));
+            }
+        }
+        let one = cache.lookup(CLIENT_C, ip(0), secs(0)).expect("fallback");
+        let two = cache.lookup(CLIENT_C, ip(3), secs(0)).expect("fallback");
+        assert!(
+            Arc::ptr_eq(&one.name, &two.name),
+            "one allocation for one name"
+        );
+        // Churn through many distinct names: evicted names leave the interner.
+        for n in 0..5_000u32 {
+            let addr = IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + n));
+            cache.insert(CLIENT_A, addr, &format!("host{n}.example"), &[], secs(100));
+        }
+        assert_eq!(cache.len(), 100);
+        assert!(
+            cache.names.len() <= 2 * 1024 + 2,
+            "interner holds {}",
+            cache.names.len()
+        );
+    }
+
+    #[test]
+    fn capacity_one_still_works() {
+        let mut cache = NameCache::new(0);
+        assert_eq!(cache.capacity(), 1);
+        cache.insert(CLIENT_A, ip(1), "a.example", &[], secs(9));
+        cache.insert(CLIENT_A, ip(2), "b.example", &[], secs(9));
+        assert!(cache.lookup(CLIENT_A, ip(1), secs(0)).is_none());
+        assert_eq!(
+            cache.lookup(CLIENT_A, ip(2), secs(0)).map(|h| h.name),
+            Some(Arc::from("b.example"))
+        );
     }
 }
