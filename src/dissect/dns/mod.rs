@@ -7,11 +7,11 @@
 //! parsed past and counted. Never: follows a compression pointer forwards or onto itself, reads past
 //! the slice, or trusts a count or length from the wire.
 //!
-//! Errors and truncation: the 12-byte header and every question must parse, else
-//! [`parse_message`] returns a [`DnsError`]. A problem after the question section (a record cut
-//! short by a truncated UDP payload or snap length, a bad name in an answer) does not discard what
-//! was read: the message is returned with the records parsed so far and [`DnsMessage::stopped`] set
-//! to the reason, as etherparse's lax parsers record where they stopped.
+//! Errors and truncation: only a message shorter than the 12-byte header is an `Err`. Any later
+//! problem (a section cut short by a truncated UDP payload or snap length, a bad name, a record
+//! whose data does not fit its type) stops parsing without discarding what was read: the message is
+//! returned with the questions and answers parsed so far and [`DnsMessage::stopped`] set to the
+//! reason, as etherparse's lax parsers record where they stopped. Callers count `stopped` reasons.
 //!
 //! Only the answer section's records are kept. The authority section is parsed past; the additional
 //! section is read only for an EDNS OPT record (RFC 6891), whose extended RCODE bits are folded into
@@ -146,7 +146,7 @@ pub struct DnsMessage {
     pub answers: Vec<Answer>,
     /// Answers parsed past but not kept ([`MAX_ANSWERS_KEPT`]).
     pub answers_dropped: u16,
-    /// Set when parsing stopped early after the question section; what precedes is kept.
+    /// Set when parsing stopped before the end of the message; what precedes is kept.
     pub stopped: Option<DnsError>,
 }
 
@@ -159,8 +159,8 @@ fn be32(msg: &[u8], at: usize) -> Option<u32> {
     Some((u32::from(be16(msg, at)?) << 16) | u32::from(be16(msg, at.checked_add(2)?)?))
 }
 
-/// Parses one DNS message. See the module documentation for what is an error and what is a
-/// partial result.
+/// Parses one DNS message. Only a message shorter than its header is an `Err`; otherwise check
+/// [`DnsMessage::stopped`] (see the module documentation).
 pub fn parse_message(msg: &[u8]) -> Result<DnsMessage, DnsError> {
     if msg.len() < 12 {
         return Err(DnsError::HeaderTruncated);
@@ -180,6 +180,15 @@ pub fn parse_message(msg: &[u8]) -> Result<DnsMessage, DnsError> {
         ..DnsMessage::default()
     };
 
+    let sections = read_questions(msg, &mut out).and_then(|pos| read_records(msg, pos, &mut out));
+    if let Err(err) = sections {
+        out.stopped = Some(err);
+    }
+    Ok(out)
+}
+
+/// Reads the question section; returns the offset just past it.
+fn read_questions(msg: &[u8], out: &mut DnsMessage) -> Result<usize, DnsError> {
     let mut pos = 12;
     for _ in 0..out.question_count {
         let keep = out.questions.len() < MAX_QUESTIONS_KEPT;
@@ -201,11 +210,7 @@ pub fn parse_message(msg: &[u8]) -> Result<DnsMessage, DnsError> {
             None => out.questions_dropped = out.questions_dropped.saturating_add(1),
         }
     }
-
-    if let Err(err) = read_records(msg, pos, &mut out) {
-        out.stopped = Some(err);
-    }
-    Ok(out)
+    Ok(pos)
 }
 
 /// Fixed part of a resource record after its owner name.
