@@ -1,91 +1,14 @@
-//! DNS parser, CNAME chains, SVCB/HTTPS, TCP splitting and the per-flow record.
-//!
-//! Fixtures: responses captured from dnsmasq 2.90 on loopback (configuration in each comment; the
-//! expected values are what was configured, and `dig` decoded the same records), RFC 9460
-//! Appendix D wire vectors, and messages assembled by hand in this file.
+//! The DNS message parser: real responses, RFC 1035 and RFC 9460 vectors, hostile compression,
+//! truncation, CNAME chains, section caps and name text form.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+mod dns_fixtures;
+
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 use aiwatch::dissect::dns::{
-    AddrSource, DnsError, DnsRecord, DnsTcpError, RData, parse_message, qtype_name, rcode_name,
-    resolve_chain, split_tcp_messages,
+    AddrSource, DnsError, RData, parse_message, rcode_name, resolve_chain,
 };
-
-fn hex(text: &str) -> Vec<u8> {
-    let digits: Vec<u8> = text.bytes().filter(u8::is_ascii_hexdigit).collect();
-    digits
-        .chunks(2)
-        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap_or("00"), 16).unwrap_or(0))
-        .collect()
-}
-
-// dnsmasq --cname=chat.example.test,edge.cdn.example.net --host-record=edge.cdn.example.net,192.0.2.20
-// --local-ttl=300; query chat.example.test A, id 0x1a2b.
-const CHAT_RESPONSE: &str = "1a2b858000010002000000000463686174076578616d706c6504746573740000010001\
-    c00c000500010000012c001604656467650363646e076578616d706c65036e657400c02f000100010000012c0004c0000214";
-const CHAT_QUERY: &str = "1a2b010000010000000000000463686174076578616d706c6504746573740000010001";
-// --host-record=api.example.test,192.0.2.10,2001:db8::10; query AAAA with an EDNS OPT (1232).
-const API_AAAA_RESPONSE: &str = "01028580000100010000000103617069076578616d706c65047465737400001c0001\
-    c00c001c00010000012c001020010db800000000000000000000001000002904d0000000000000";
-// --dns-rr=svc.example.test,65,<HTTPS 1 . alpn=h3,h2 ipv4hint=192.0.2.30 ech=AAb+DQACq80=
-// ipv6hint=2001:db8::30> (dig printed exactly these parameters back).
-const SVC_HTTPS_RESPONSE: &str = "03038580000100010000000003737663076578616d706c6504746573740000410001\
-    c00c004100010000012c00350001000001000602683302683200040004c000021e000500080006fe0d0002abcd\
-    0006001020010db8000000000000000000000030";
-// --local=/example.test/: a name with no record gets NXDOMAIN (rcode 3), with EDNS.
-const NXDOMAIN_RESPONSE: &str = "040481830001000000000001046e6f7065076578616d706c650474657374000001\
-    000100002904d0000000000000";
-// The server side of one TCP connection carrying two pipelined queries (api A, then chat A).
-const TCP_SERVER_STREAM: &str = "00320a0a8580000100010000000003617069076578616d706c650474657374000001\
-    0001c00c000100010000012c0004c000020a00550b0b858000010002000000000463686174076578616d706c6504746573\
-    740000010001c00c000500010000012c001604656467650363646e076578616d706c65036e657400c02f000100010000\
-    012c0004c0000214";
-
-/// A name in uncompressed wire form.
-fn wire_name(name: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    for label in name.split('.').filter(|l| !l.is_empty()) {
-        out.push(label.len() as u8);
-        out.extend_from_slice(label.as_bytes());
-    }
-    out.push(0);
-    out
-}
-
-fn header(id: u16, flags: u16, counts: [u16; 4]) -> Vec<u8> {
-    let mut out = Vec::new();
-    out.extend_from_slice(&id.to_be_bytes());
-    out.extend_from_slice(&flags.to_be_bytes());
-    for count in counts {
-        out.extend_from_slice(&count.to_be_bytes());
-    }
-    out
-}
-
-fn record(owner: &[u8], rtype: u16, ttl: u32, rdata: &[u8]) -> Vec<u8> {
-    let mut out = owner.to_vec();
-    out.extend_from_slice(&rtype.to_be_bytes());
-    out.extend_from_slice(&1u16.to_be_bytes());
-    out.extend_from_slice(&ttl.to_be_bytes());
-    out.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
-    out.extend_from_slice(rdata);
-    out
-}
-
-fn question(name: &str, qtype: u16) -> Vec<u8> {
-    let mut out = wire_name(name);
-    out.extend_from_slice(&qtype.to_be_bytes());
-    out.extend_from_slice(&1u16.to_be_bytes());
-    out
-}
-
-fn v4(text: &str) -> IpAddr {
-    IpAddr::V4(text.parse::<Ipv4Addr>().unwrap_or(Ipv4Addr::UNSPECIFIED))
-}
-
-fn v6(text: &str) -> IpAddr {
-    IpAddr::V6(text.parse::<Ipv6Addr>().unwrap_or(Ipv6Addr::UNSPECIFIED))
-}
+use dns_fixtures::*;
 
 #[test]
 fn dnsmasq_cname_response() {
@@ -188,10 +111,7 @@ fn rfc9460_appendix_d_vectors() {
          20 01 0d b8 00 00 00 00 00 00 00 00 00 53 00 01",
     );
     // D.2 Figure 9: "SVCB 16 foo.example.org. alpn=h2,h3-19 mandatory=ipv4hint,alpn ipv4hint=192.0.2.1"
-    let sorted = hex(
-        "00 10 03 66 6f 6f 07 65 78 61 6d 70 6c 65 03 6f 72 67 00 00 00 00 04 00 01 00 04
-         00 01 00 09 02 68 32 05 68 33 2d 31 39 00 04 00 04 c0 00 02 01",
-    );
+    let sorted = hex(RFC9460_FIGURE9);
     let read = |rdata: &[u8]| {
         let msg = parse_message(&svcb_response(rdata)).expect("valid");
         assert_eq!(msg.stopped, None);
@@ -451,118 +371,40 @@ fn extended_rcode_from_opt() {
 }
 
 #[test]
-fn per_flow_record() {
-    let mut record = DnsRecord::default();
-    record.fold(&parse_message(&hex(CHAT_QUERY)).expect("valid"));
-    record.fold(&parse_message(&hex(CHAT_RESPONSE)).expect("valid"));
-    record.fold(&parse_message(&hex(NXDOMAIN_RESPONSE)).expect("valid"));
-    let json = serde_json::to_string(&record).unwrap_or_default();
+fn section_caps_keep_the_first_and_count_the_rest() {
+    // Six questions: four kept, two parsed past, and the answer after them still read.
+    let mut msg = header(12, 0x8180, [6, 1, 0, 0]);
+    for n in 0..6 {
+        msg.extend(question(&format!("q{n}.example"), 1));
+    }
+    msg.extend(record(&[0xc0, 12], 1, 60, &[192, 0, 2, 9]));
+    let parsed = parse_message(&msg).expect("valid");
+    assert_eq!(parsed.stopped, None);
+    assert_eq!(parsed.questions.len(), 4);
+    assert_eq!(parsed.questions_dropped, 2);
+    assert_eq!(parsed.questions[3].name, "q3.example");
     assert_eq!(
-        json,
-        r#"{"queries":[{"name":"chat.example.test","qtype":"A"},{"name":"nope.example.test","qtype":"A"}],"rcodes":["NOERROR","NXDOMAIN"],"answers":2}"#
+        parsed.answers[0].data,
+        RData::A(Ipv4Addr::new(192, 0, 2, 9))
     );
-    // RFC 3597 §5 form for types without a mnemonic.
-    assert_eq!(qtype_name(65534), "TYPE65534");
-    assert_eq!(qtype_name(65), "HTTPS");
 }
 
 #[test]
-fn tcp_two_messages_in_one_segment() {
-    let stream = hex(TCP_SERVER_STREAM);
-    let messages: Vec<_> = split_tcp_messages(&stream).collect();
-    assert_eq!(messages.len(), 2);
-    let ids: Vec<u16> = messages
-        .iter()
-        .map(|m| {
-            parse_message(m.expect("complete"))
-                .map(|p| p.id)
-                .unwrap_or(0)
-        })
-        .collect();
-    assert_eq!(ids, [0x0a0a, 0x0b0b]);
+fn multicast_name_ports() {
+    // mDNS is UDP 5353 (RFC 6762 §3), LLMNR 5355 (RFC 4795 §2).
+    use aiwatch::dissect::dns::is_mdns_or_llmnr;
+    assert!(is_mdns_or_llmnr(5353) && is_mdns_or_llmnr(5355));
+    assert!(!is_mdns_or_llmnr(53) && !is_mdns_or_llmnr(5354));
 }
 
 #[test]
-fn tcp_message_split_across_segments() {
-    let stream = hex(TCP_SERVER_STREAM);
-    // Prefixes 0x0032 and 0x0055: the first message ends at 2 + 50, the second at 52 + 2 + 85.
-    let (first_end, second_end) = (52, 139);
-    assert_eq!(stream.len(), second_end);
-    for len in 0..=stream.len() {
-        let mut split = split_tcp_messages(&stream[..len]);
-        let mut complete = 0;
-        let mut need = None;
-        for item in split.by_ref() {
-            match item {
-                Ok(_) => complete += 1,
-                Err(DnsTcpError::NeedMore { needed }) => need = Some(needed),
-                Err(other) => panic!("len {len}: {other:?}"),
-            }
-        }
-        let expect_complete = [first_end, second_end]
-            .iter()
-            .filter(|&&e| len >= e)
-            .count();
-        assert_eq!(complete, expect_complete, "len {len}");
-        let expect_need = match len {
-            0 => None,
-            1..52 => Some(if len < 2 { 2 } else { first_end }),
-            52 => None,
-            53..139 => Some(if len < 54 { 54 } else { second_end }),
-            _ => None,
-        };
-        assert_eq!(need, expect_need, "len {len}");
-        assert_eq!(split.consumed(), [0, first_end, second_end][complete]);
-    }
-    // A length prefix too small for a header is refused, not waited on.
-    let bad: Vec<_> = split_tcp_messages(&[0, 5, 1, 2, 3, 4, 5]).collect();
-    assert_eq!(bad, [Err(DnsTcpError::LengthTooShort)]);
-}
-
-/// Runs every entry point over `bytes`; only a panic (or a broken cap) fails.
-fn exercise(bytes: &[u8]) {
-    if let Ok(msg) = parse_message(bytes) {
-        assert!(msg.questions.len() <= 4 && msg.answers.len() <= 32);
-        let _ = resolve_chain(&msg);
-        let mut record = DnsRecord::default();
-        record.fold(&msg);
-    }
-    for message in split_tcp_messages(bytes).flatten() {
-        let _ = parse_message(message);
-    }
-    let _ = aiwatch::dissect::http::scan_http_host(bytes);
-}
-
-#[test]
-fn no_panic_on_truncations_and_bit_flips() {
-    let mut fixtures: Vec<Vec<u8>> = [
-        CHAT_RESPONSE,
-        CHAT_QUERY,
-        API_AAAA_RESPONSE,
-        SVC_HTTPS_RESPONSE,
-        NXDOMAIN_RESPONSE,
-        TCP_SERVER_STREAM,
-    ]
-    .iter()
-    .map(|h| hex(h))
-    .collect();
-    fixtures.push(svcb_response(&hex(
-        "00 10 03 66 6f 6f 07 65 78 61 6d 70 6c 65 03 6f 72 67 00 00 00 00 04 00 01 00 04
-         00 01 00 09 02 68 32 05 68 33 2d 31 39 00 04 00 04 c0 00 02 01",
-    )));
-    fixtures.push(b"GET /x HTTP/1.1\r\nHost: Example.COM:8080\r\n\r\n".to_vec());
-    let mut runs = 0;
-    for fixture in &fixtures {
-        for len in 0..=fixture.len() {
-            exercise(&fixture[..len]);
-            runs += 1;
-        }
-        for bit in 0..fixture.len() * 8 {
-            let mut flipped = fixture.clone();
-            flipped[bit / 8] ^= 1 << (bit % 8);
-            exercise(&flipped);
-            runs += 1;
-        }
-    }
-    assert!(runs > 5_000, "{runs} inputs");
+fn non_printable_bytes_are_escaped() {
+    // Bytes 0x04..0x06 (as in nDPI's dns-invalid-chars capture), a space, a dot inside a label and
+    // a high byte all print as '?'; other printable ASCII is kept, upper case lowered.
+    let mut msg = header(13, 0x0100, [1, 0, 0, 0]);
+    msg.extend_from_slice(&[
+        9, b'A', 4, 5, 6, b' ', b'.', 0xC3, b'*', b'z', 2, b'c', b'n', 0, 0, 1, 0, 1,
+    ]);
+    let parsed = parse_message(&msg).expect("valid");
+    assert_eq!(parsed.questions[0].name, "a??????*z.cn");
 }

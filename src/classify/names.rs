@@ -8,9 +8,11 @@
 //! allocates per lookup, or grows past its capacity (the name interner is purged as entries go).
 //!
 //! Memory: an entry is two addresses, an expiry, two list links and one shared pointer to its chain
-//! (about 80 bytes in the slab plus about 48 in each of two hash maps at worst). Names are interned
-//! as `Arc<str>` — the many addresses of one CDN name share one string — and consecutive inserts
-//! with the same chain (the A/AAAA records of one response) share one chain allocation.
+//! (72 bytes in the slab), plus its key in the pair map (~45 bytes with hashbrown's control byte
+//! and load factor) and, for the latest entry per address, ~25 bytes in the address map: about
+//! 150 bytes, so the default 1 000 000 entries cost about 150 MB when full. Names are interned as
+//! `Arc<str>` — the many addresses of one CDN name share one string — and consecutive inserts with
+//! the same chain (the A/AAAA records of one response) share one chain allocation.
 //!
 //! The "any client" fallback remembers only the latest entry per address; when that entry is
 //! evicted the fallback for the address is forgotten until the next answer for it, even if an older
@@ -20,6 +22,9 @@ use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use crate::dissect::dns::ResolvedAddr;
+#[cfg(doc)]
+use crate::dissect::dns::resolve_chain;
 use crate::dissect::limits::names::{DEFAULT_CAPACITY, MAX_CHAIN_KEPT};
 use crate::time::{NANOS_PER_SEC, Timestamp};
 
@@ -85,9 +90,15 @@ impl Default for NameCache {
     }
 }
 
-/// Expiry for an answer seen at `seen` with `ttl_secs`: the packet time plus the TTL.
+/// Shortest lifetime given to a cached answer. A TTL of 0 or 1 s (common behind CDNs) would
+/// otherwise expire before the client's connection, which starts just after the answer.
+pub const MIN_TTL_SECS: u32 = 60;
+
+/// Expiry for an answer seen at `seen` with `ttl_secs`: the packet time plus the TTL, at least
+/// [`MIN_TTL_SECS`].
 pub fn expiry(seen: Timestamp, ttl_secs: u32) -> Timestamp {
-    seen.saturating_add(u64::from(ttl_secs).saturating_mul(NANOS_PER_SEC))
+    let ttl = ttl_secs.max(MIN_TTL_SECS);
+    seen.saturating_add(u64::from(ttl).saturating_mul(NANOS_PER_SEC))
 }
 
 impl NameCache {
@@ -178,6 +189,25 @@ impl NameCache {
             // the threshold doubles with the live set.
             self.names.retain(|n| Arc::strong_count(n) > 1);
             self.purge_names_at = (self.names.len() * 2).max(1024);
+        }
+    }
+
+    /// Records every address of a parsed response ([`resolve_chain`]) for `client` (the response's
+    /// destination), seen at packet time `seen`; expiry from [`expiry`].
+    pub fn insert_resolved(
+        &mut self,
+        client: IpAddr,
+        resolved: &[ResolvedAddr<'_>],
+        seen: Timestamp,
+    ) {
+        for addr in resolved {
+            self.insert(
+                client,
+                addr.addr,
+                addr.query,
+                &addr.chain,
+                expiry(seen, addr.ttl),
+            );
         }
     }
 
@@ -329,6 +359,39 @@ mod tests {
     }
 
     #[test]
+    fn short_ttls_get_the_floor() {
+        let mut cache = NameCache::new(4);
+        cache.insert(CLIENT_A, ip(1), "edge.example", &[], expiry(secs(1000), 0));
+        // The connection starts 2 s after a TTL-0 answer: still attributed, until the floor.
+        assert!(cache.lookup(CLIENT_A, ip(1), secs(1002)).is_some());
+        assert!(
+            cache
+                .lookup(CLIENT_A, ip(1), secs(1000 + u64::from(MIN_TTL_SECS)))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn whole_responses_feed_the_cache() {
+        use crate::dissect::dns::{AddrSource, ResolvedAddr};
+        let resolved = [ResolvedAddr {
+            addr: ip(9),
+            query: "chat.deepseek.com",
+            chain: vec!["chat.deepseek.com", "x.cdn.net"],
+            ttl: 300,
+            source: AddrSource::Answer,
+        }];
+        let mut cache = NameCache::new(4);
+        cache.insert_resolved(CLIENT_A, &resolved, secs(100));
+        let hit = cache
+            .lookup(CLIENT_A, ip(9), secs(399))
+            .expect("within TTL");
+        assert_eq!(&*hit.name, "chat.deepseek.com");
+        assert_eq!(hit.expires, secs(400));
+        assert_eq!(hit.chain.len(), 2);
+    }
+
+    #[test]
     fn prefers_this_clients_name_then_the_latest_any_client() {
         let mut cache = NameCache::new(16);
         let until = secs(10_000);
@@ -421,6 +484,16 @@ mod tests {
             cache.names.len() <= 2 * 1024 + 2,
             "interner holds {}",
             cache.names.len()
+        );
+    }
+
+    #[test]
+    fn slot_stays_small() {
+        // Two 17-byte addresses, a fat Arc, a timestamp, two u32 links (see the module docs).
+        assert!(
+            std::mem::size_of::<Slot>() <= 72,
+            "{}",
+            std::mem::size_of::<Slot>()
         );
     }
 

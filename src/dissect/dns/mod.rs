@@ -1,11 +1,17 @@
 //! DNS messages (RFC 1035) over UDP and TCP, parsed from untrusted bytes.
 //!
 //! Accepts: one DNS message (a UDP payload, or one message cut out of a TCP stream by
-//! [`split_tcp_messages`]). Promises: no panic and bounded allocation on any input; names in the text
-//! form described in [`name`] (lower-case, no trailing dot, `?` for bytes that are not printable
-//! ASCII); at most [`MAX_QUESTIONS_KEPT`] questions and [`MAX_ANSWERS_KEPT`] answers kept, the rest
-//! parsed past and counted. Never: follows a compression pointer forwards or onto itself, reads past
-//! the slice, or trusts a count or length from the wire.
+//! [`split_tcp_messages`]).
+//!
+//! Promises: no panic and bounded allocation on any input; at most [`MAX_QUESTIONS_KEPT`] questions
+//! and [`MAX_ANSWERS_KEPT`] answers kept, the rest parsed past and counted; names as text — labels
+//! joined by `.`, no trailing dot, the root as the empty string, ASCII letters lower-cased, and every
+//! byte outside `!`..=`~` (and a `.` inside a label) written as `?`. That is lossy for such names,
+//! like nDPI's `?`, but always printable and unambiguous about label boundaries. Unlike nDPI, other
+//! printable bytes (`*`, `/`, …) are kept rather than written as `_`.
+//!
+//! Never: follows a compression pointer that does not point strictly before the piece of name being
+//! read (so no loop can form), reads past the slice, or trusts a count or length from the wire.
 //!
 //! Errors and truncation: only a message shorter than the 12-byte header is an `Err`. Any later
 //! problem (a section cut short by a truncated UDP payload or snap length, a bad name, a record
