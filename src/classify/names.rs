@@ -135,9 +135,9 @@ impl NameCache {
         self.stats
     }
 
-    /// Records that `client` was told `name` resolves (through `chain`, question name first; an
-    /// empty chain means just `name`) to `answered`, valid until `expires`. At most
-    /// [`MAX_CHAIN_KEPT`] chain names are kept.
+    /// Records that `client` was told `name` resolves to `answered` through `chain` (the CNAME
+    /// chain, with or without `name` first; empty for a direct answer), valid until `expires`. At
+    /// most [`MAX_CHAIN_KEPT`] names are kept, `name` first.
     pub fn insert(
         &mut self,
         client: IpAddr,
@@ -249,11 +249,10 @@ impl NameCache {
     }
 
     fn intern_chain(&mut self, name: &str, chain: &[&str]) -> Arc<[Arc<str>]> {
-        let wanted: Vec<&str> = if chain.is_empty() {
-            vec![name]
-        } else {
-            chain.iter().take(MAX_CHAIN_KEPT).copied().collect()
-        };
+        // The question name always comes first, whether or not the caller's chain repeats it.
+        let mut wanted: Vec<&str> = vec![name];
+        let rest = chain.iter().copied().skip_while(|first| *first == name);
+        wanted.extend(rest.take(MAX_CHAIN_KEPT - 1));
         if let Some(last) = &self.last_chain
             && last.len() == wanted.len()
             && last.iter().zip(&wanted).all(|(a, b)| &**a == *b)
@@ -346,11 +345,13 @@ mod tests {
             CLIENT_A,
             ip(1),
             "api.openai.com",
-            &[],
+            &["cdn.example"],
             expiry(secs(1000), 60),
         );
         let hit = cache.lookup(CLIENT_A, ip(1), secs(1059)).expect("fresh");
         assert_eq!(&*hit.name, "api.openai.com");
+        let chain: Vec<&str> = hit.chain.iter().map(|n| &**n).collect();
+        assert_eq!(chain, ["api.openai.com", "cdn.example"], "name put first");
         assert!(hit.same_client);
         assert_eq!(cache.lookup(CLIENT_A, ip(1), secs(1060)), None);
         assert_eq!(cache.stats().expired_hits_skipped, 1);
