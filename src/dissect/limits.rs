@@ -21,6 +21,8 @@ pub mod quic {
     pub const MAX_KEY_SLOTS: usize = 3;
     /// Distinct drop reasons counted per flow.
     pub const MAX_DROP_REASONS: usize = 16;
+}
+
 /// Caps for signature and policy files and for name matching.
 pub mod signatures {
     /// A signature or policy file larger than this is refused (the shipped set is ~60 KiB).
@@ -28,4 +30,51 @@ pub mod signatures {
     /// Longest DNS name (RFC 1035: 253 characters in text form); longer names never match and are
     /// normalised in a stack buffer of this size, so matching never allocates.
     pub const MAX_NAME_LEN: usize = 253;
+}
+
+/// DNS messages (RFC 1035) and the per-flow DNS record.
+pub mod dns {
+    /// Longest name on the wire, length octets included (RFC 1035 §2.3.4).
+    pub const MAX_NAME_WIRE_LEN: usize = 255;
+    /// Longest label (RFC 1035 §2.3.4).
+    pub const MAX_LABEL_LEN: usize = 63;
+    /// Compression pointers followed while reading one name. Pointers must also strictly move
+    /// backwards, so this only bounds work; 127 labels is the most a 255-octet name can hold.
+    pub const MAX_POINTER_JUMPS: usize = 127;
+    /// Questions kept from one message; further ones are parsed past and counted.
+    pub const MAX_QUESTIONS_KEPT: usize = 4;
+    /// Answer-section records kept from one message; further ones are parsed past and counted.
+    pub const MAX_ANSWERS_KEPT: usize = 32;
+    /// ALPN ids kept from one SVCB/HTTPS record.
+    pub const MAX_SVCB_ALPNS: usize = 8;
+    /// Addresses kept from one ipv4hint / ipv6hint parameter.
+    pub const MAX_SVCB_HINTS: usize = 8;
+    /// Longest ALPN id kept, in bytes (ids are opaque; longer ones are cut).
+    pub const MAX_ALPN_ID_LEN: usize = 32;
+    /// CNAME links followed from a question name before giving up (loops are also guarded).
+    pub const MAX_CNAME_CHAIN: usize = 16;
+    /// Distinct queries kept in one flow's [`DnsRecord`](crate::dissect::dns::DnsRecord).
+    pub const MAX_RECORD_QUERIES: usize = 8;
+    /// Distinct response codes kept in one flow's record.
+    pub const MAX_RECORD_RCODES: usize = 8;
+    /// Bytes of a DNS-over-TCP stream head scanned for length-prefixed messages.
+    pub const MAX_TCP_SCAN: usize = 64 * 1024;
+}
+
+/// HTTP/1 request heads.
+pub mod http {
+    /// Bytes of a client stream head searched for the end of the request header block.
+    pub const MAX_HEADER_BLOCK: usize = 8 * 1024;
+    /// Longest request method token accepted before giving up ("OPTIONS", "PROPFIND", …).
+    pub const MAX_METHOD_LEN: usize = 16;
+    /// Longest Host value kept (a DNS name is at most 253 characters, plus a port).
+    pub const MAX_HOST_LEN: usize = 261;
+}
+
+/// The IP → name cache fed by DNS answers.
+pub mod names {
+    /// Entries kept by default before the least recently used is evicted.
+    pub const DEFAULT_CAPACITY: usize = 1_000_000;
+    /// Names kept in one cached CNAME chain (query name first).
+    pub const MAX_CHAIN_KEPT: usize = super::dns::MAX_CNAME_CHAIN + 1;
 }

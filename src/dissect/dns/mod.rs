@@ -1,0 +1,315 @@
+//! DNS messages (RFC 1035) over UDP and TCP, parsed from untrusted bytes.
+//!
+//! Accepts: one DNS message (a UDP payload, or one message cut out of a TCP stream by
+//! [`split_tcp_messages`]).
+//!
+//! Promises: no panic and bounded allocation on any input; at most [`MAX_QUESTIONS_KEPT`] questions
+//! and [`MAX_ANSWERS_KEPT`] answers kept, the rest parsed past and counted; names as text — labels
+//! joined by `.`, no trailing dot, the root as the empty string, ASCII letters lower-cased, and every
+//! byte outside `!`..=`~` (and a `.` inside a label) written as `?`. That is lossy for such names,
+//! like nDPI's `?`, but always printable and unambiguous about label boundaries. Unlike nDPI, other
+//! printable bytes (`*`, `/`, …) are kept rather than written as `_`.
+//!
+//! Never: follows a compression pointer that does not point strictly before the piece of name being
+//! read (so no loop can form), reads past the slice, or trusts a count or length from the wire.
+//!
+//! Errors and truncation: only a message shorter than the 12-byte header is an `Err`. Any later
+//! problem (a section cut short by a truncated UDP payload or snap length, a bad name, a record
+//! whose data does not fit its type) stops parsing without discarding what was read: the message is
+//! returned with the questions and answers parsed so far and [`DnsMessage::stopped`] set to the
+//! reason, as etherparse's lax parsers record where they stopped. Callers count `stopped` reasons.
+//!
+//! Only the answer section's records are kept. The authority section is parsed past; the additional
+//! section is read only for an EDNS OPT record (RFC 6891), whose extended RCODE bits are folded into
+//! [`DnsMessage::rcode`].
+
+mod chain;
+mod name;
+mod record;
+mod svcb;
+mod tcp;
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use crate::dissect::limits::dns::{MAX_ANSWERS_KEPT, MAX_QUESTIONS_KEPT};
+
+pub use chain::{AddrSource, ResolvedAddr, resolve_chain};
+pub use record::{DnsQuery, DnsRecord, qtype_name, rcode_name};
+pub use svcb::SvcbData;
+pub use tcp::{DnsTcpError, TcpMessages, split_tcp_messages};
+
+/// Record types this parser gives meaning to.
+pub mod rtype {
+    pub const A: u16 = 1;
+    pub const CNAME: u16 = 5;
+    pub const AAAA: u16 = 28;
+    pub const OPT: u16 = 41;
+    pub const SVCB: u16 = 64;
+    pub const HTTPS: u16 = 65;
+}
+
+/// Multicast DNS (RFC 6762) and LLMNR (RFC 4795) ports: DNS-shaped, but names there are local and
+/// never explain where a flow goes, so callers recognise these flows without feeding the name cache.
+pub fn is_mdns_or_llmnr(port: u16) -> bool {
+    matches!(port, 5353 | 5355)
+}
+
+/// Why a message, or the rest of it, could not be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DnsError {
+    #[error("shorter than the 12-byte DNS header")]
+    HeaderTruncated,
+    #[error("name runs past the end of the message")]
+    NameTruncated,
+    #[error("compression pointer does not point backwards")]
+    ForwardPointer,
+    #[error("too many compression pointers in one name")]
+    TooManyPointers,
+    #[error("name longer than 255 octets")]
+    NameTooLong,
+    #[error("reserved label type (0b01 or 0b10)")]
+    ReservedLabelType,
+    #[error("question runs past the end of the message")]
+    QuestionTruncated,
+    #[error("resource record runs past the end of the message")]
+    RecordTruncated,
+    #[error("record data does not match its type's length")]
+    BadRdataLength,
+    #[error("SVCB parameter runs past its record data")]
+    SvcParamTruncated,
+}
+
+impl DnsError {
+    /// A stable, machine-readable reason, for counting drops by cause.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            DnsError::HeaderTruncated => "dns_header_truncated",
+            DnsError::NameTruncated => "dns_name_truncated",
+            DnsError::ForwardPointer => "dns_forward_pointer",
+            DnsError::TooManyPointers => "dns_too_many_pointers",
+            DnsError::NameTooLong => "dns_name_too_long",
+            DnsError::ReservedLabelType => "dns_reserved_label_type",
+            DnsError::QuestionTruncated => "dns_question_truncated",
+            DnsError::RecordTruncated => "dns_record_truncated",
+            DnsError::BadRdataLength => "dns_bad_rdata_length",
+            DnsError::SvcParamTruncated => "dns_svc_param_truncated",
+        }
+    }
+}
+
+/// One entry of the question section.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Question {
+    pub name: String,
+    pub qtype: u16,
+    pub qclass: u16,
+}
+
+/// One answer-section record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answer {
+    pub name: String,
+    /// The wire type, kept even when [`Answer::data`] interprets it.
+    pub rtype: u16,
+    pub class: u16,
+    pub ttl: u32,
+    pub data: RData,
+}
+
+/// Record data, for the types that say where a name leads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RData {
+    A(Ipv4Addr),
+    Aaaa(Ipv6Addr),
+    Cname(String),
+    /// SVCB (64) or HTTPS (65), RFC 9460.
+    Svcb(SvcbData),
+    /// Any other type: kept as its number only.
+    Other(u16),
+}
+
+/// What [`parse_message`] read from one message.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DnsMessage {
+    pub id: u16,
+    /// QR bit.
+    pub is_response: bool,
+    pub opcode: u8,
+    /// The 4-bit header RCODE, extended with the OPT record's upper 8 bits when one was read.
+    pub rcode: u16,
+    /// TC bit: the sender cut the message (the client will retry over TCP).
+    pub truncated: bool,
+    /// An EDNS OPT record was found in the additional section.
+    pub edns: bool,
+    /// Section counts as the header claims them.
+    pub question_count: u16,
+    pub answer_count: u16,
+    pub authority_count: u16,
+    pub additional_count: u16,
+    pub questions: Vec<Question>,
+    /// Questions parsed past but not kept ([`MAX_QUESTIONS_KEPT`]).
+    pub questions_dropped: u16,
+    pub answers: Vec<Answer>,
+    /// Answers parsed past but not kept ([`MAX_ANSWERS_KEPT`]).
+    pub answers_dropped: u16,
+    /// Set when parsing stopped before the end of the message; what precedes is kept.
+    pub stopped: Option<DnsError>,
+}
+
+fn be16(msg: &[u8], at: usize) -> Option<u16> {
+    let bytes = msg.get(at..at.checked_add(2)?)?;
+    Some(u16::from_be_bytes([*bytes.first()?, *bytes.get(1)?]))
+}
+
+fn be32(msg: &[u8], at: usize) -> Option<u32> {
+    Some((u32::from(be16(msg, at)?) << 16) | u32::from(be16(msg, at.checked_add(2)?)?))
+}
+
+/// Parses one DNS message. Only a message shorter than its header is an `Err`; otherwise check
+/// [`DnsMessage::stopped`] (see the module documentation).
+pub fn parse_message(msg: &[u8]) -> Result<DnsMessage, DnsError> {
+    if msg.len() < 12 {
+        return Err(DnsError::HeaderTruncated);
+    }
+    let header = |at| be16(msg, at).ok_or(DnsError::HeaderTruncated);
+    let flags = header(2)?;
+    let mut out = DnsMessage {
+        id: header(0)?,
+        is_response: flags & 0x8000 != 0,
+        opcode: ((flags >> 11) & 0x0f) as u8,
+        truncated: flags & 0x0200 != 0,
+        rcode: flags & 0x000f,
+        question_count: header(4)?,
+        answer_count: header(6)?,
+        authority_count: header(8)?,
+        additional_count: header(10)?,
+        ..DnsMessage::default()
+    };
+
+    let sections = read_questions(msg, &mut out).and_then(|pos| read_records(msg, pos, &mut out));
+    if let Err(err) = sections {
+        out.stopped = Some(err);
+    }
+    Ok(out)
+}
+
+/// Reads the question section; returns the offset just past it.
+fn read_questions(msg: &[u8], out: &mut DnsMessage) -> Result<usize, DnsError> {
+    let mut pos = 12;
+    for _ in 0..out.question_count {
+        let keep = out.questions.len() < MAX_QUESTIONS_KEPT;
+        let (name, after) = if keep {
+            let (name, after) = name::read_name(msg, pos)?;
+            (Some(name), after)
+        } else {
+            (None, name::skip_name(msg, pos)?)
+        };
+        let qtype = be16(msg, after).ok_or(DnsError::QuestionTruncated)?;
+        let qclass = be16(msg, after + 2).ok_or(DnsError::QuestionTruncated)?;
+        pos = after + 4;
+        match name {
+            Some(name) => out.questions.push(Question {
+                name,
+                qtype,
+                qclass,
+            }),
+            None => out.questions_dropped = out.questions_dropped.saturating_add(1),
+        }
+    }
+    Ok(pos)
+}
+
+/// Fixed part of a resource record after its owner name.
+struct RecordHead {
+    rtype: u16,
+    class: u16,
+    ttl: u32,
+    rdata_start: usize,
+    rdata_end: usize,
+}
+
+fn record_head(msg: &[u8], after_name: usize) -> Result<RecordHead, DnsError> {
+    let rtype = be16(msg, after_name).ok_or(DnsError::RecordTruncated)?;
+    let class = be16(msg, after_name + 2).ok_or(DnsError::RecordTruncated)?;
+    let ttl = be32(msg, after_name + 4).ok_or(DnsError::RecordTruncated)?;
+    let rdlen = be16(msg, after_name + 8).ok_or(DnsError::RecordTruncated)?;
+    let rdata_start = after_name + 10;
+    let rdata_end = rdata_start + usize::from(rdlen);
+    if rdata_end > msg.len() {
+        return Err(DnsError::RecordTruncated);
+    }
+    Ok(RecordHead {
+        rtype,
+        class,
+        ttl,
+        rdata_start,
+        rdata_end,
+    })
+}
+
+fn read_records(msg: &[u8], mut pos: usize, out: &mut DnsMessage) -> Result<(), DnsError> {
+    for _ in 0..out.answer_count {
+        if out.answers.len() < MAX_ANSWERS_KEPT {
+            let (name, after) = name::read_name(msg, pos)?;
+            let head = record_head(msg, after)?;
+            let data = read_rdata(msg, &head)?;
+            out.answers.push(Answer {
+                name,
+                rtype: head.rtype,
+                class: head.class,
+                ttl: head.ttl,
+                data,
+            });
+            pos = head.rdata_end;
+        } else {
+            let after = name::skip_name(msg, pos)?;
+            pos = record_head(msg, after)?.rdata_end;
+            out.answers_dropped = out.answers_dropped.saturating_add(1);
+        }
+    }
+    for _ in 0..out.authority_count {
+        let after = name::skip_name(msg, pos)?;
+        pos = record_head(msg, after)?.rdata_end;
+    }
+    for _ in 0..out.additional_count {
+        let after = name::skip_name(msg, pos)?;
+        let head = record_head(msg, after)?;
+        if head.rtype == rtype::OPT && !out.edns {
+            // RFC 6891 §6.1.3: the TTL field holds EXTENDED-RCODE (upper 8 bits of the 12-bit
+            // RCODE), VERSION and flags.
+            out.edns = true;
+            out.rcode |= ((head.ttl >> 24) as u16) << 4;
+        }
+        pos = head.rdata_end;
+    }
+    Ok(())
+}
+
+fn read_rdata(msg: &[u8], head: &RecordHead) -> Result<RData, DnsError> {
+    let rdata = msg
+        .get(head.rdata_start..head.rdata_end)
+        .ok_or(DnsError::RecordTruncated)?;
+    Ok(match head.rtype {
+        rtype::A => {
+            let octets: [u8; 4] = rdata.try_into().map_err(|_| DnsError::BadRdataLength)?;
+            RData::A(Ipv4Addr::from(octets))
+        }
+        rtype::AAAA => {
+            let octets: [u8; 16] = rdata.try_into().map_err(|_| DnsError::BadRdataLength)?;
+            RData::Aaaa(Ipv6Addr::from(octets))
+        }
+        rtype::CNAME => {
+            // The name may be compressed against the whole message, but must end inside the
+            // record data.
+            let (target, end) = name::read_name(msg, head.rdata_start)?;
+            if end != head.rdata_end {
+                return Err(DnsError::BadRdataLength);
+            }
+            RData::Cname(target)
+        }
+        rtype::SVCB | rtype::HTTPS => {
+            RData::Svcb(svcb::parse(msg, head.rdata_start, head.rdata_end)?)
+        }
+        other => RData::Other(other),
+    })
+}
