@@ -37,6 +37,9 @@ pub struct ClientHello {
     pub alpn: Vec<Vec<u8>>,
     /// Extension 0xfe0d present (a GREASE ECH counts: it cannot be told apart on the wire).
     pub ech_offered: bool,
+    /// Set when the extension list was cut short by an extension that overruns it; the lists hold
+    /// the extensions before it (what nDPI fingerprints in that case).
+    pub extensions_error: Option<&'static str>,
 }
 
 impl ClientHello {
@@ -84,7 +87,9 @@ fn parse_body(body: &[u8]) -> Result<ClientHello, &'static str> {
         cipher_suites: hello.ciphers.iter().map(|c| c.0).collect(),
         ..ClientHello::default()
     };
-    for (ext_type, ext_body) in ext::split(hello.ext.unwrap_or_default())? {
+    let (extensions, extensions_error) = ext::split(hello.ext.unwrap_or_default());
+    out.extensions_error = extensions_error;
+    for (ext_type, ext_body) in extensions {
         out.extensions.push(ext_type);
         match ext_type {
             ext::SERVER_NAME if out.sni.is_none() => out.sni = ext::server_name(ext_body),
@@ -135,6 +140,7 @@ pub fn scan_client_stream(head: &[u8]) -> Scan<ClientHello> {
             End::HeadEnds => Scan::NeedMore,
             End::OtherRecord(_) => Scan::Malformed("non-handshake record inside the ClientHello"),
             End::Cap => Scan::Malformed("ClientHello over cap"),
+            End::Invalid(reason) => Scan::Malformed(reason),
         };
     }
     match parse_body(message.body_so_far) {

@@ -13,19 +13,25 @@ pub(crate) const SUPPORTED_VERSIONS: u16 = 0x002b;
 pub(crate) const ENCRYPTED_CLIENT_HELLO: u16 = 0xfe0d;
 
 /// Splits an extensions block (without its 2-byte length) into `(type, body)` pairs, in wire order.
-pub(crate) fn split(mut block: &[u8]) -> Result<Vec<(u16, &[u8])>, &'static str> {
+/// Stops at the first extension that does not fit, keeping those before it (as nDPI and Wireshark
+/// do), and says why it stopped.
+pub(crate) fn split(mut block: &[u8]) -> (Vec<(u16, &[u8])>, Option<&'static str>) {
     let mut out = Vec::new();
     while !block.is_empty() {
-        let (ext_type, rest) = be_u16(block).ok_or("truncated extension header")?;
-        let (len, rest) = be_u16(rest).ok_or("truncated extension header")?;
+        let Some((ext_type, rest)) = be_u16(block) else {
+            return (out, Some("truncated extension header"));
+        };
+        let Some((len, rest)) = be_u16(rest) else {
+            return (out, Some("truncated extension header"));
+        };
         let len = usize::from(len);
-        let body = rest
-            .get(..len)
-            .ok_or("extension overruns the extensions block")?;
+        let Some(body) = rest.get(..len) else {
+            return (out, Some("extension overruns the extensions block"));
+        };
         out.push((ext_type, body));
         block = rest.get(len..).unwrap_or_default();
     }
-    Ok(out)
+    (out, None)
 }
 
 pub(crate) fn be_u16(bytes: &[u8]) -> Option<(u16, &[u8])> {

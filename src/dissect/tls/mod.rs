@@ -54,7 +54,7 @@ mod server_hello;
 mod sslv2;
 
 pub use client_hello::{ClientHello, parse_client_hello_message, scan_client_stream};
-pub use server_hello::{ServerHello, scan_server_stream};
+pub use server_hello::{ServerHello, scan_server_stream, scan_server_stream_final};
 
 use serde::Serialize;
 

@@ -14,6 +14,8 @@ pub(crate) enum End {
     OtherRecord(u8),
     /// The cap was reached.
     Cap,
+    /// A record header after the first one is invalid: the bytes before it stand, nothing after.
+    Invalid(&'static str),
 }
 
 /// Handshake bytes joined from the leading handshake records of a stream head.
@@ -43,33 +45,36 @@ pub(crate) fn starts_handshake_record(head: &[u8]) -> Option<bool> {
 
 /// Joins the payloads of the leading handshake records of `head` (whose first record must be a
 /// handshake record), up to `cap` bytes. Bytes of a record cut short by the end of the head are
-/// included, so callers can read messages that are already complete.
+/// included, so callers can read messages that are already complete. An invalid first record header
+/// is an error; a later one ends the join ([`End::Invalid`]).
 pub(crate) fn join_handshake_records(head: &[u8], cap: usize) -> Result<Joined, &'static str> {
     let mut bytes = Vec::new();
+    match join_into(head, cap, &mut bytes) {
+        Ok(end) => Ok(Joined { bytes, end }),
+        Err(reason) if bytes.is_empty() => Err(reason),
+        Err(reason) => Ok(Joined {
+            bytes,
+            end: End::Invalid(reason),
+        }),
+    }
+}
+
+fn join_into(head: &[u8], cap: usize, bytes: &mut Vec<u8>) -> Result<End, &'static str> {
     let mut rest = head;
     loop {
         if rest.is_empty() {
-            return Ok(Joined {
-                bytes,
-                end: End::HeadEnds,
-            });
+            return Ok(End::HeadEnds);
         }
         let Ok((payload_and_more, header)) = parse_tls_record_header(rest) else {
             // Fewer than five bytes: an incomplete header. Check what is there.
             let content_type = rest.first().copied().unwrap_or(0);
             if content_type != u8::from(TlsRecordType::Handshake) {
-                return Ok(Joined {
-                    bytes,
-                    end: End::OtherRecord(content_type),
-                });
+                return Ok(End::OtherRecord(content_type));
             }
             if rest.get(1).is_some_and(|&major| major != 3) {
                 return Err("bad record version");
             }
-            return Ok(Joined {
-                bytes,
-                end: End::HeadEnds,
-            });
+            return Ok(End::HeadEnds);
         };
         let version = header.version.0;
         if !plausible_record_version((version >> 8) as u8, (version & 0xff) as u8) {
@@ -84,10 +89,7 @@ pub(crate) fn join_handshake_records(head: &[u8], cap: usize) -> Result<Joined, 
             if !matches!(content_type, 20..=24) {
                 return Err("unknown record content type");
             }
-            return Ok(Joined {
-                bytes,
-                end: End::OtherRecord(content_type),
-            });
+            return Ok(End::OtherRecord(content_type));
         }
         if len == 0 {
             return Err("empty handshake record");
@@ -97,17 +99,11 @@ pub(crate) fn join_handshake_records(head: &[u8], cap: usize) -> Result<Joined, 
         let room = cap.saturating_sub(bytes.len());
         if payload.len() > room {
             bytes.extend_from_slice(payload.get(..room).unwrap_or_default());
-            return Ok(Joined {
-                bytes,
-                end: End::Cap,
-            });
+            return Ok(End::Cap);
         }
         bytes.extend_from_slice(payload);
         if available < len {
-            return Ok(Joined {
-                bytes,
-                end: End::HeadEnds,
-            });
+            return Ok(End::HeadEnds);
         }
         rest = payload_and_more.get(len..).unwrap_or_default();
     }

@@ -36,6 +36,8 @@ pub struct ServerHello {
     pub cert_names: Vec<String>,
     /// Why the certificate's names could not be read, when a Certificate message was seen.
     pub cert_error: Option<&'static str>,
+    /// Set when the extension list was cut short by an extension that overruns it.
+    pub extensions_error: Option<&'static str>,
 }
 
 impl ServerHello {
@@ -71,7 +73,9 @@ fn parse_body(body: &[u8]) -> Result<ServerHello, &'static str> {
         hello_retry_request: random == HELLO_RETRY_REQUEST_RANDOM,
         ..ServerHello::default()
     };
-    for (ext_type, ext_body) in ext::split(ext_block.unwrap_or_default())? {
+    let (extensions, extensions_error) = ext::split(ext_block.unwrap_or_default());
+    out.extensions_error = extensions_error;
+    for (ext_type, ext_body) in extensions {
         out.extensions.push(ext_type);
         match ext_type {
             ext::SUPPORTED_VERSIONS => {
@@ -109,6 +113,17 @@ fn first_certificate(body_so_far: &[u8]) -> Option<Result<&[u8], &'static str>> 
 /// Finds the ServerHello (and, for TLS ≤ 1.2, the first certificate's names) at the start of a
 /// server's TCP stream. See the module contract.
 pub fn scan_server_stream(head: &[u8]) -> Scan<ServerHello> {
+    scan(head, false)
+}
+
+/// [`scan_server_stream`] for a head that will not grow (the flow ended, or the head reached its
+/// cap): a complete ServerHello whose certificate is cut short gives `Done` without names (and a
+/// `cert_error`) instead of `NeedMore`, so the ServerHello is not lost.
+pub fn scan_server_stream_final(head: &[u8]) -> Scan<ServerHello> {
+    scan(head, true)
+}
+
+fn scan(head: &[u8], head_is_final: bool) -> Scan<ServerHello> {
     match starts_handshake_record(head) {
         None => return Scan::NeedMore,
         Some(false) if head.first() == Some(&ALERT_RECORD) => {
@@ -121,7 +136,7 @@ pub fn scan_server_stream(head: &[u8]) -> Scan<ServerHello> {
         Ok(joined) => joined,
         Err(reason) => return Scan::Malformed(reason),
     };
-    let more_may_come = joined.end == End::HeadEnds;
+    let more_may_come = joined.end == End::HeadEnds && !head_is_final;
     let Some((message, rest)) = next_message(&joined.bytes) else {
         return if more_may_come {
             Scan::NeedMore
@@ -134,9 +149,11 @@ pub fn scan_server_stream(head: &[u8]) -> Scan<ServerHello> {
     }
     if message.whole.is_none() {
         return match joined.end {
+            End::HeadEnds if head_is_final => Scan::Malformed("stream ends inside the ServerHello"),
             End::HeadEnds => Scan::NeedMore,
             End::OtherRecord(_) => Scan::Malformed("non-handshake record inside the ServerHello"),
             End::Cap => Scan::Malformed("ServerHello over cap"),
+            End::Invalid(reason) => Scan::Malformed(reason),
         };
     }
     let mut hello = match parse_body(message.body_so_far) {
@@ -160,7 +177,7 @@ pub fn scan_server_stream(head: &[u8]) -> Scan<ServerHello> {
     match first_certificate(next.body_so_far) {
         None if more_may_come => Scan::NeedMore,
         None => {
-            hello.cert_error = Some("certificate cut short by the end of the plaintext flight");
+            hello.cert_error = Some("certificate cut short");
             Scan::Done(hello)
         }
         Some(Err(reason)) => {
