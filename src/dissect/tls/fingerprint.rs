@@ -110,7 +110,7 @@ impl ClientHello {
     }
 
     fn ja4_parts(&self, transport: Transport) -> Ja4Parts {
-        let mut ciphers: Vec<u32> = if self.sslv2 {
+        let ciphers: Vec<u32> = if self.sslv2 {
             self.sslv2_cipher_specs.clone()
         } else {
             self.cipher_suites
@@ -139,7 +139,10 @@ impl ClientHello {
             count2(extensions.len()),
             ja4_alpn(self.alpn.first().map(Vec::as_slice)),
         );
-        ciphers.sort_unstable();
+        // The references sort the hex strings; for 4-digit values that is numeric order, and it
+        // fixes the order of 6-digit SSLv2 specs among them.
+        let mut cipher_hex: Vec<String> = ciphers.iter().map(|c| format!("{c:04x}")).collect();
+        cipher_hex.sort_unstable();
         let mut hashed_extensions: Vec<u32> = extensions
             .iter()
             .filter(|&&e| e != SERVER_NAME && e != ALPN)
@@ -159,7 +162,7 @@ impl ClientHello {
         }
         Ja4Parts {
             prefix,
-            ciphers: join_hex(&ciphers),
+            ciphers: cipher_hex.join(","),
             extensions_and_sigs,
         }
     }
