@@ -113,6 +113,21 @@ fn grease_values_are_kept_in_the_hello_and_ignored_by_the_fingerprints() {
 }
 
 #[test]
+fn alpn_part_of_ja4_for_short_and_empty_values() {
+    // JA4 spec: a one-character first value counts as first and last; an empty one prints `00`.
+    let ja4_alpn = |values: &[&[u8]]| {
+        let list: Vec<u8> = values.iter().flat_map(|v| with_len8(v)).collect();
+        let message = client_hello_message(&[0x1301], &[extension(0x0010, &with_len16(&list))]);
+        let hello = parse_client_hello_message(&message).expect("hello");
+        hello.ja4(Transport::Tcp)[8..10].to_owned()
+    };
+    assert_eq!(ja4_alpn(&[b"x", b"h2"]), "xx");
+    assert_eq!(ja4_alpn(&[b"", b"h2"]), "00");
+    assert_eq!(ja4_alpn(&[b"http/1.1"]), "h1");
+    assert_eq!(ja4_alpn(&[&[0xc3, 0xa9, b'a']]), "9a"); // non-ASCII byte prints as 9
+}
+
+#[test]
 fn grease_predicate_follows_rfc_8701() {
     let all: Vec<u16> = (0..=0xffff_u16).filter(|&v| is_grease(v)).collect();
     let expected: Vec<u16> = (0..16).map(|i| 0x0a0a + 0x1010 * i).collect();

@@ -34,11 +34,15 @@
 //!
 //! - **SSLv2-compatible ClientHello**: its 3-byte cipher specs are kept as `u32` in
 //!   [`ClientHello::sslv2_cipher_specs`] and also appear in [`ClientHello::cipher_suites`] when they
-//!   are TLS suites in V2 form (first byte 0). JA3 follows Zeek's JA3 script, the reference tool
-//!   that fingerprints SSLv2 hellos (its `ssl_client_hello` event carries SSLv2 specs as 24-bit
-//!   integers): `version,specs-in-decimal,,,`. JA4 uses every spec as lowercase hex of at least four
-//!   digits (so V2-form TLS suites read as usual and SSLv2-only specs as six digits), version from
-//!   the hello (`s2` for 0x0002), no extensions: `t s2 i NN 00 00`.
+//!   are TLS suites in V2 form (first byte 0). The Salesforce JA3 script skips SSLv2 hellos; JA3
+//!   here follows Zeek's JA3 script, whose `ssl_client_hello` event also fires for SSLv2 hellos
+//!   with the specs as 24-bit integers (our reading of Zeek's SSLv2 analyzer, not checked against
+//!   a Zeek run): `version,specs-in-decimal,,,`. JA4 uses every spec as lowercase hex of at least four
+//!   digits (V2-form TLS suites read as usual, SSLv2-only specs as six digits), sorted as strings
+//!   like the references sort their hex lists; version from the hello (`s2` for 0x0002); no
+//!   extensions: `ts2iNN0000_<hash>_000000000000`. No reference tool fingerprints SSLv2 with JA4.
+//! - **JA4 ALPN part**: non-ASCII bytes print as `9` (the references), other ASCII bytes as
+//!   themselves; a one-byte first value prints twice and an empty one as `00` (the JA4 spec).
 //! - **ECH**: [`ClientHello::ech_offered`] is true when extension 0xfe0d is present. A GREASE ECH
 //!   (draft-ietf-tls-esni §6.2) is by design indistinguishable on the wire from a real one, so it
 //!   counts as offered.
