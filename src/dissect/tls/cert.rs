@@ -1,0 +1,39 @@
+//! Names of the server's leaf certificate (subject CN, subjectAltName DNS names), read with
+//! `x509-parser`. They name the server when the client sent no SNI.
+
+use x509_parser::certificate::X509Certificate;
+use x509_parser::extensions::GeneralName;
+use x509_parser::prelude::FromDer;
+
+use crate::dissect::limits::tls::{MAX_CERT_NAME_LEN, MAX_CERT_NAMES};
+
+/// Subject common names, then subjectAltName DNS names, in certificate order, without duplicates,
+/// capped in count and length (longer names are dropped, not cut: a cut name would be wrong).
+pub(crate) fn names(der: &[u8]) -> Result<Vec<String>, &'static str> {
+    let (_, cert) =
+        X509Certificate::from_der(der).map_err(|_| "certificate is not valid DER X.509")?;
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |name: &str| {
+        if out.len() < MAX_CERT_NAMES
+            && name.len() <= MAX_CERT_NAME_LEN
+            && !name.is_empty()
+            && !out.iter().any(|known| known == name)
+        {
+            out.push(name.to_owned());
+        }
+    };
+    for attribute in cert.subject().iter_common_name() {
+        if let Ok(cn) = attribute.as_str() {
+            push(cn);
+        }
+    }
+    // An invalid or duplicated SAN extension leaves the CNs as the only names.
+    if let Ok(Some(san)) = cert.subject_alternative_name() {
+        for general_name in &san.value.general_names {
+            if let GeneralName::DNSName(dns) = general_name {
+                push(dns);
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,150 @@
+//! ClientHello: the owned summary, its parser from one handshake message, and the client-stream
+//! scanner that finds it in a TCP stream head.
+
+use tls_parser::parse_tls_handshake_client_hello;
+
+use super::extensions::{self as ext};
+use super::record::{End, join_handshake_records, next_message, starts_handshake_record};
+use super::{Scan, is_grease, sslv2};
+use crate::dissect::limits::tls::MAX_CLIENT_HELLO_LEN;
+
+const CLIENT_HELLO: u8 = 1;
+
+/// What a ClientHello offers, codepoints as on the wire (GREASE kept), lists in wire order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClientHello {
+    /// `legacy_version` (for SSLv2-compatible hellos, the version field of the V2 hello).
+    pub legacy_version: u16,
+    /// Versions of the `supported_versions` extension (0x002b), empty if absent.
+    pub supported_versions: Vec<u16>,
+    /// Cipher suites. For an SSLv2 hello, the specs that are TLS suites in V2 form (first byte 0).
+    pub cipher_suites: Vec<u16>,
+    /// Every 3-byte cipher spec of an SSLv2-compatible hello; empty for a TLS hello.
+    pub sslv2_cipher_specs: Vec<u32>,
+    /// True when the hello came in SSLv2-compatible framing (RFC 5246 Appendix E.2).
+    pub sslv2: bool,
+    /// Extension types in wire order.
+    pub extensions: Vec<u16>,
+    /// `signature_algorithms` (0x000d) in wire order.
+    pub signature_algorithms: Vec<u16>,
+    /// `supported_groups` (0x000a) in wire order.
+    pub supported_groups: Vec<u16>,
+    /// `ec_point_formats` (0x000b) in wire order.
+    pub ec_point_formats: Vec<u8>,
+    /// First `host_name` of `server_name` (0x0000), lossily decoded.
+    pub sni: Option<String>,
+    /// ALPN protocol names (0x0010), raw bytes, in order.
+    pub alpn: Vec<Vec<u8>>,
+    /// Extension 0xfe0d present (a GREASE ECH counts: it cannot be told apart on the wire).
+    pub ech_offered: bool,
+    /// Set when the extension list was cut short by an extension that overruns it; the lists hold
+    /// the extensions before it (what nDPI fingerprints in that case).
+    pub extensions_error: Option<&'static str>,
+}
+
+impl ClientHello {
+    /// Highest non-GREASE `supported_versions` entry, else `legacy_version`.
+    pub fn highest_offered_version(&self) -> u16 {
+        self.supported_versions
+            .iter()
+            .copied()
+            .filter(|&v| !is_grease(v))
+            .max()
+            .unwrap_or(self.legacy_version)
+    }
+
+    /// Is the extension type present?
+    pub fn has_extension(&self, ext_type: u16) -> bool {
+        self.extensions.contains(&ext_type)
+    }
+}
+
+/// Parses one ClientHello handshake message (4-byte header included), e.g. from QUIC CRYPTO frames.
+/// Bytes after the message are ignored.
+pub fn parse_client_hello_message(msg: &[u8]) -> Result<ClientHello, &'static str> {
+    let (message, _) = next_message(msg).ok_or("truncated handshake header")?;
+    if message.msg_type != CLIENT_HELLO {
+        return Err("handshake message is not a ClientHello");
+    }
+    if message.body_len > MAX_CLIENT_HELLO_LEN {
+        return Err("ClientHello over cap");
+    }
+    if message.whole.is_none() {
+        return Err("truncated ClientHello");
+    }
+    parse_body(message.body_so_far)
+}
+
+fn parse_body(body: &[u8]) -> Result<ClientHello, &'static str> {
+    let (rest, hello) =
+        parse_tls_handshake_client_hello(body).map_err(|_| "malformed ClientHello body")?;
+    // tls-parser treats an extensions block that overruns the message as absent; it is an error.
+    if hello.ext.is_none() && !rest.is_empty() {
+        return Err("extensions block overruns the ClientHello");
+    }
+    let mut out = ClientHello {
+        legacy_version: hello.version.0,
+        cipher_suites: hello.ciphers.iter().map(|c| c.0).collect(),
+        ..ClientHello::default()
+    };
+    let (extensions, extensions_error) = ext::split(hello.ext.unwrap_or_default());
+    out.extensions_error = extensions_error;
+    for (ext_type, ext_body) in extensions {
+        out.extensions.push(ext_type);
+        match ext_type {
+            ext::SERVER_NAME if out.sni.is_none() => out.sni = ext::server_name(ext_body),
+            ext::ALPN => out.alpn = ext::alpn(ext_body),
+            ext::SUPPORTED_VERSIONS => {
+                out.supported_versions = ext::client_supported_versions(ext_body)
+            }
+            ext::SIGNATURE_ALGORITHMS => out.signature_algorithms = ext::u16_vector(ext_body),
+            ext::SUPPORTED_GROUPS => out.supported_groups = ext::u16_vector(ext_body),
+            ext::EC_POINT_FORMATS => out.ec_point_formats = ext::ec_point_formats(ext_body),
+            ext::ENCRYPTED_CLIENT_HELLO => out.ech_offered = true,
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Finds the ClientHello at the start of a client's TCP stream. See the module contract.
+pub fn scan_client_stream(head: &[u8]) -> Scan<ClientHello> {
+    match head.first() {
+        None => return Scan::NeedMore,
+        Some(&first) if first & 0x80 != 0 => return sslv2::scan(head),
+        Some(_) => {}
+    }
+    match starts_handshake_record(head) {
+        None => return Scan::NeedMore,
+        Some(false) => return Scan::NotTls,
+        Some(true) => {}
+    }
+    let joined = match join_handshake_records(head, MAX_CLIENT_HELLO_LEN.saturating_add(4)) {
+        Ok(joined) => joined,
+        Err(reason) => return Scan::Malformed(reason),
+    };
+    let Some((message, _)) = next_message(&joined.bytes) else {
+        return match joined.end {
+            End::HeadEnds => Scan::NeedMore,
+            _ => Scan::Malformed("record stream ends inside the handshake header"),
+        };
+    };
+    if message.msg_type != CLIENT_HELLO {
+        return Scan::Malformed("first handshake message is not a ClientHello");
+    }
+    if message.body_len > MAX_CLIENT_HELLO_LEN {
+        return Scan::Malformed("ClientHello over cap");
+    }
+    if message.whole.is_none() {
+        return match joined.end {
+            End::HeadEnds => Scan::NeedMore,
+            End::OtherRecord(_) => Scan::Malformed("non-handshake record inside the ClientHello"),
+            End::Cap => Scan::Malformed("ClientHello over cap"),
+            End::Invalid(reason) => Scan::Malformed(reason),
+        };
+    }
+    match parse_body(message.body_so_far) {
+        Ok(hello) => Scan::Done(hello),
+        Err(reason) => Scan::Malformed(reason),
+    }
+}
