@@ -1,12 +1,17 @@
 //! The command line: raw flags (clap) resolved into each runtime's options. Errors become one line on
 //! stderr and a non-zero exit code in `main`.
 
+use crate::classify::Classifier;
+use crate::classify::geo::{AsnDb, GeoDb};
+use crate::classify::policy::Policy;
+use crate::classify::signatures::{Diagnostic, Signatures};
 use crate::engine::EngineConfig;
 use crate::flow::FlowLimits;
 use crate::runtime::replay::ReplayOptions;
 use crate::time::NANOS_PER_SEC;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -23,6 +28,85 @@ pub struct Cli {
 pub enum Command {
     /// Replay pcap/pcapng files (in order; `-` reads standard input) and report their flows.
     Replay(ReplayArgs),
+    /// Check signature and policy files, or look names and addresses up in them.
+    #[command(subcommand)]
+    Signatures(SignaturesCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SignaturesCommand {
+    /// Validate signature and policy files (the embedded ones without PATH): file:line:col errors.
+    Check {
+        /// Signature files or folders; a `policy.toml` among them is checked as the policy.
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// Print the provider, jurisdiction, category and verdict for each name or address.
+    Match {
+        /// Host names or IP addresses.
+        #[arg(required = true, value_name = "NAME|ADDRESS")]
+        queries: Vec<String>,
+        /// One JSON object per query, in query order.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        sources: ClassifierArgs,
+    },
+}
+
+/// Where signatures, policy and geolocation come from (embedded defaults when not given).
+#[derive(Args, Debug, Default)]
+pub struct ClassifierArgs {
+    /// Signature file, or folder of `*.toml` files merged in name order.
+    #[arg(long, value_name = "PATH")]
+    pub signatures: Option<PathBuf>,
+    /// Policy file (which providers are restricted, alert thresholds).
+    #[arg(long, value_name = "PATH")]
+    pub policy: Option<PathBuf>,
+    /// Country database (GeoLite2/GeoIP2/DB-IP Country or City, MaxMind DB format).
+    #[arg(long, value_name = "FILE")]
+    pub geo_db: Option<PathBuf>,
+    /// ASN database (GeoLite2-ASN or compatible).
+    #[arg(long, value_name = "FILE")]
+    pub asn_db: Option<PathBuf>,
+}
+
+fn diagnostics(d: Vec<Diagnostic>) -> String {
+    let lines: Vec<String> = d.iter().map(|d| d.to_string()).collect();
+    lines.join("\n")
+}
+
+impl ClassifierArgs {
+    /// Loads and validates everything; any error is reported whole and nothing is half-loaded.
+    pub fn load(&self) -> Result<Classifier, String> {
+        let signatures = match &self.signatures {
+            Some(p) => Signatures::load(p).map_err(diagnostics)?,
+            None => Signatures::embedded(),
+        };
+        let policy = match &self.policy {
+            Some(p) => Policy::load(p, &signatures).map_err(diagnostics)?,
+            // The shipped policy, checked against the user's signatures (it may name providers).
+            None if self.signatures.is_some() => {
+                let (name, text) = crate::classify::policy::EMBEDDED_POLICY;
+                Policy::from_text(name, text, &signatures).map_err(diagnostics)?
+            }
+            None => Policy::embedded(),
+        };
+        let geo = match &self.geo_db {
+            Some(p) => GeoDb::open(p).map_err(|e| format!("{}: {e}", p.display()))?,
+            None => GeoDb::embedded(),
+        };
+        let asn = match &self.asn_db {
+            Some(p) => Some(AsnDb::open(p).map_err(|e| format!("{}: {e}", p.display()))?),
+            None => None,
+        };
+        Ok(Classifier {
+            signatures,
+            policy,
+            geo,
+            asn,
+        })
+    }
 }
 
 #[derive(Args, Debug)]
@@ -32,6 +116,8 @@ pub struct ReplayArgs {
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub common: CommonArgs,
+    #[command(flatten)]
+    pub sources: ClassifierArgs,
 }
 
 #[derive(Args, Debug)]
@@ -51,6 +137,9 @@ pub struct CommonArgs {
     /// Bytes kept of the start of each TCP direction for the dissectors.
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024)]
     pub stream_head_bytes: usize,
+    /// Entries of the DNS-fed IP→name cache (least recently used evicted beyond it).
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    pub name_cache: usize,
 }
 
 impl CommonArgs {
@@ -71,11 +160,12 @@ impl CommonArgs {
 }
 
 impl ReplayArgs {
-    pub fn options(&self) -> ReplayOptions {
-        ReplayOptions {
+    pub fn options(&self) -> Result<ReplayOptions, String> {
+        Ok(ReplayOptions {
             files: self.files.clone(),
             export: self.common.export.clone(),
             engine: self.common.engine_config(),
-        }
+            classifier: Arc::new(self.sources.load()?),
+        })
     }
 }

@@ -3,21 +3,45 @@
 //! does no I/O and reads no clock, so a replay is deterministic and tests can drive it directly.
 
 use crate::aggregate::record::{FLOW_SCHEMA, FlowRecord, proto_name};
-use crate::decode::{Decoded, Decoder, Malformed, fragments::FragmentLimits};
-use crate::flow::{EndReason, EndedFlow, FlowLimits, FlowTable, TableStats};
+use crate::classify::Classifier;
+use crate::classify::encrypted_dns::encrypted_dns_kind;
+use crate::classify::names::{NameCache, NameHit};
+use crate::decode::{Decoded, Decoder, L4, Malformed, Packet, fragments::FragmentLimits};
+use crate::dissect::dns::{DnsMessage, is_mdns_or_llmnr, resolve_chain};
+use crate::dissect::limits::names::DEFAULT_CAPACITY;
+use crate::dissect::session::{AppProto, FlowDissector, HeadNeed};
+use crate::flow::{Direction, EndReason, EndedFlow, Flow, FlowLimits, FlowTable, TableStats};
 use crate::frame::Frame;
 use crate::time::{NANOS_PER_SEC, Timestamp};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Everything the engine can be tuned with.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct EngineConfig {
     pub flows: FlowLimits,
     pub fragments: FragmentLimits,
+    /// Entries of the DNS-fed IP→name cache.
+    pub name_cache: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            flows: FlowLimits::default(),
+            fragments: FragmentLimits::default(),
+            name_cache: DEFAULT_CAPACITY,
+        }
+    }
 }
 
 /// Per-flow state the engine keeps beside the counters (dissection and classification).
 #[derive(Debug, Default)]
-pub struct FlowState {}
+pub struct FlowState {
+    dissect: FlowDissector,
+    /// The name this flow's client resolved the server's address from, looked up when it started.
+    dns: Option<NameHit>,
+}
 
 /// Counters over everything the engine was given.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -32,6 +56,8 @@ pub struct EngineStats {
     pub malformed: [u64; Malformed::ALL.len()],
     pub first_ts: Option<Timestamp>,
     pub last_ts: Option<Timestamp>,
+    /// Dissectors that gave up on a flow, by reason (malformed TLS, undecryptable QUIC, …).
+    pub dissect_drops: BTreeMap<&'static str, u64>,
 }
 
 impl EngineStats {
@@ -52,6 +78,8 @@ impl EngineStats {
 pub struct Engine {
     decoder: Decoder,
     flows: FlowTable<FlowState>,
+    names: NameCache,
+    classifier: Arc<Classifier>,
     stats: EngineStats,
     /// Packet time of the next timeout sweep (sweeps run at most once per second of packet time).
     next_sweep: Timestamp,
@@ -59,10 +87,12 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn new(config: EngineConfig) -> Self {
+    pub fn new(config: EngineConfig, classifier: Arc<Classifier>) -> Self {
         Engine {
             decoder: Decoder::new(config.fragments),
             flows: FlowTable::new(config.flows),
+            names: NameCache::new(config.name_cache),
+            classifier,
             stats: EngineStats::default(),
             next_sweep: Timestamp::ZERO,
             records: Vec::new(),
@@ -100,12 +130,16 @@ impl Engine {
         match self.decoder.decode(frame) {
             Decoded::Packet(pkt) => {
                 self.stats.packets += 1;
-                self.flows.ingest(&pkt);
+                on_packet(&mut self.flows, &mut self.names, &mut self.stats, &pkt);
             }
             Decoded::NotIp => self.stats.not_ip += 1,
             Decoded::FragmentHeld => self.stats.fragments_held += 1,
             Decoded::Malformed(m) => self.stats.malformed[m.index()] += 1,
         }
+    }
+
+    pub fn name_cache(&self) -> &NameCache {
+        &self.names
     }
 
     /// The packet time at which `handle_timeout` has work to do, if any.
@@ -133,15 +167,135 @@ impl Engine {
     }
 
     fn collect_ended(&mut self) {
-        for ended in self.flows.drain_ended() {
-            self.records.push(record_of(&ended));
+        for mut ended in self.flows.drain_ended() {
+            let f = &mut ended.flow;
+            // Heads that will not grow any more: give the dissectors their last look.
+            if !f.data.dissect.finished() && f.key.proto == 6 {
+                let port = f.server().port;
+                for dir in [Direction::ClientToServer, Direction::ServerToClient] {
+                    let head = match dir {
+                        Direction::ClientToServer => &f.client_head,
+                        Direction::ServerToClient => &f.server_head,
+                    };
+                    f.data.dissect.on_tcp_head(dir, head.bytes(), port, true);
+                }
+                for msg in f.data.dissect.take_tcp_responses() {
+                    feed_names(&mut self.names, f, &msg, f.last_ts);
+                }
+            }
+            if let Some(reason) = f.data.dissect.take_drop() {
+                *self.stats.dissect_drops.entry(reason).or_insert(0) += 1;
+            }
+            self.records.push(record_of(&ended, &self.classifier));
         }
     }
 }
 
-fn record_of(ended: &EndedFlow<FlowState>) -> FlowRecord {
+/// Accounts one decoded packet to its flow and lets the flow's dissectors look at it.
+fn on_packet(
+    flows: &mut FlowTable<FlowState>,
+    names: &mut NameCache,
+    stats: &mut EngineStats,
+    pkt: &Packet<'_>,
+) {
+    let ing = flows.ingest(pkt);
+    let Some(flow) = flows.get_mut(ing.id) else {
+        return;
+    };
+    if ing.new_flow {
+        flow.data.dns = names.lookup(flow.client().ip, flow.server().ip, pkt.ts);
+    }
+    if flow.data.dissect.finished() {
+        return;
+    }
+    let (client_port, server_port) = (flow.client().port, flow.server().port);
+    match pkt.l4 {
+        L4::Tcp { .. } if ing.head_grew => {
+            let head = match ing.dir {
+                Direction::ClientToServer => &mut flow.client_head,
+                Direction::ServerToClient => &mut flow.server_head,
+            };
+            if flow
+                .data
+                .dissect
+                .on_tcp_head(ing.dir, head.bytes(), server_port, false)
+                == HeadNeed::Done
+            {
+                head.release();
+            }
+            for msg in flow.data.dissect.take_tcp_responses() {
+                feed_names(names, flow, &msg, pkt.ts);
+            }
+        }
+        L4::Udp { .. } => {
+            if let Some(msg) =
+                flow.data
+                    .dissect
+                    .on_udp(ing.dir, pkt.payload, client_port, server_port)
+            {
+                feed_names(names, flow, &msg, pkt.ts);
+            }
+        }
+        _ => {}
+    }
+    if flow.data.dissect.finished() {
+        flow.client_head.release();
+        flow.server_head.release();
+    }
+    if let Some(reason) = flow.data.dissect.take_drop() {
+        *stats.dissect_drops.entry(reason).or_insert(0) += 1;
+    }
+}
+
+/// Feeds a DNS response seen on `flow` into the name cache, for the flow's client (the asker).
+fn feed_names(names: &mut NameCache, flow: &Flow<FlowState>, msg: &DnsMessage, ts: Timestamp) {
+    // mDNS and LLMNR answer for the local link: recognised, not attributed.
+    if is_mdns_or_llmnr(flow.server().port) || is_mdns_or_llmnr(flow.client().port) {
+        return;
+    }
+    names.insert_resolved(flow.client().ip, &resolve_chain(msg), ts);
+}
+
+fn record_of(ended: &EndedFlow<FlowState>, classifier: &Classifier) -> FlowRecord {
     let f = &ended.flow;
     let (client, server) = (f.client(), f.server());
+    let d = &f.data.dissect;
+    let tls = d.tls_record();
+    let dns_name = f.data.dns.as_ref().map(|hit| hit.name.to_string());
+    let cert_name = tls.as_ref().and_then(|t| t.cert_names.first().cloned());
+    let sni_source = if d.proto == AppProto::Quic {
+        "quic_sni"
+    } else {
+        "tls_sni"
+    };
+    let (server_name, name_source) = match (d.sni(), &d.http_host, &dns_name, cert_name) {
+        (Some(sni), ..) => (Some(sni.to_string()), Some(sni_source)),
+        (None, Some(host), ..) => (Some(host.clone()), Some("http_host")),
+        (None, None, Some(name), _) => (Some(name.clone()), Some("dns")),
+        (None, None, None, Some(cert)) => (Some(cert), Some("tls_cert")),
+        _ => (None, None),
+    };
+    let mut names: Vec<&str> = Vec::with_capacity(3);
+    names.extend(server_name.as_deref());
+    names.extend(
+        dns_name
+            .as_deref()
+            .filter(|n| Some(*n) != server_name.as_deref()),
+    );
+    let ja4 = tls.as_ref().and_then(|t| t.ja4.as_deref());
+    let class = classifier.classify(&names, server.ip, ja4);
+    let edns = encrypted_dns_kind(f.key.proto, server.port, d.sni(), server.ip);
+    let dns_chain = match &f.data.dns {
+        Some(hit) if hit.chain.len() > 1 => hit.chain.iter().map(|n| n.to_string()).collect(),
+        _ => Vec::new(),
+    };
+    let app = match d.proto {
+        AppProto::Tls => Some("tls"),
+        AppProto::Quic => Some("quic"),
+        AppProto::Http => Some("http"),
+        AppProto::Dns => Some("dns"),
+        AppProto::Unknown | AppProto::Other => None,
+    };
     FlowRecord {
         schema: FLOW_SCHEMA,
         ts_start: f.first_ts.rfc3339().to_string(),
@@ -160,6 +314,24 @@ fn record_of(ended: &EndedFlow<FlowState>) -> FlowRecord {
         s2c_bytes: f.s2c.bytes,
         s2c_payload_bytes: f.s2c.payload_bytes,
         end_reason: ended.reason.as_str(),
+        app,
+        server_name,
+        name_source,
+        dns_name,
+        dns_chain,
+        http_host: d.http_host.clone(),
+        tls,
+        quic_version: d.quic_version_name(),
+        dns: d.dns.as_deref().cloned(),
+        encrypted_dns: edns.is_some(),
+        encrypted_dns_kind: edns,
+        provider: class.provider,
+        matched: class.matched,
+        dst_country: class.dst_country,
+        dst_asn: class.dst_asn,
+        dst_as_org: class.dst_as_org,
+        restricted: class.restricted,
+        policy_rule: class.policy_rule,
         start_nanos: f.first_ts.as_nanos(),
     }
 }

@@ -1,26 +1,50 @@
-use aiwatch::cli::{Cli, Command};
+use aiwatch::classify::signatures::{check_command, match_command};
+use aiwatch::cli::{Cli, Command, SignaturesCommand};
 use aiwatch::runtime::replay;
 use clap::Parser;
+use std::io::Write;
 use std::process::ExitCode;
 
+/// Exit codes: 0 done, 1 a capture broke mid-way or a check found errors, 2 bad input (nothing done).
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("aiwatch: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, String> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
     match cli.command {
         Command::Replay(args) => {
-            let stdout = std::io::stdout();
-            match replay::run(&args.options(), &mut stdout.lock()) {
-                Ok(outcome) => match outcome.read_error {
-                    None => ExitCode::SUCCESS,
-                    Some(e) => {
-                        eprintln!("aiwatch: {e} (flows before it were reported)");
-                        ExitCode::FAILURE
-                    }
-                },
-                Err(e) => {
-                    eprintln!("aiwatch: {e}");
-                    ExitCode::from(2)
+            let outcome = replay::run(&args.options()?, &mut out)?;
+            Ok(match outcome.read_error {
+                None => ExitCode::SUCCESS,
+                Some(e) => {
+                    eprintln!("aiwatch: {e} (everything before it was processed and reported)");
+                    ExitCode::FAILURE
                 }
-            }
+            })
+        }
+        Command::Signatures(SignaturesCommand::Check { paths }) => {
+            let (text, code) = check_command(&paths);
+            write!(out, "{text}").map_err(|e| e.to_string())?;
+            Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
+        }
+        Command::Signatures(SignaturesCommand::Match {
+            queries,
+            json,
+            sources,
+        }) => {
+            let classifier = sources.load()?;
+            let text = match_command(&classifier.signatures, &classifier.policy, &queries, json);
+            write!(out, "{text}").map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

@@ -14,6 +14,7 @@ fn replay(path: &Path) -> Result<replay::ReplayOutcome, String> {
         files: vec![path.to_path_buf()],
         export: None,
         engine: EngineConfig::default(),
+        classifier: Default::default(),
     };
     replay::run(&opts, &mut std::io::sink())
 }

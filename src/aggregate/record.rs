@@ -1,6 +1,9 @@
 //! The flow record: what aiwatch reports about one flow (schema `aiwatch.flow/1`). Plain data, built
 //! by the engine when a flow ends, written by the export sinks, summed by the aggregates.
 
+use crate::classify::signatures::{MatchRecord, ProviderRecord};
+use crate::dissect::dns::DnsRecord;
+use crate::dissect::tls::TlsRecord;
 use serde::Serialize;
 use std::net::IpAddr;
 
@@ -29,6 +32,43 @@ pub struct FlowRecord {
     pub s2c_bytes: u64,
     pub s2c_payload_bytes: u64,
     pub end_reason: &'static str,
+    /// What the flow carries, when a dissector recognised it: "tls", "quic", "http", "dns".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app: Option<&'static str>,
+    /// The best name for the server, and where it came from (see `name_source`).
+    pub server_name: Option<String>,
+    /// "tls_sni", "quic_sni", "http_host", "dns" or "tls_cert".
+    pub name_source: Option<&'static str>,
+    /// The name the client resolved this server's address from, even when SNI won.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns_name: Option<String>,
+    /// The CNAME chain behind `dns_name` (question name first), when longer than the name itself.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dns_chain: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_host: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsRecord>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quic_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns: Option<DnsRecord>,
+    /// DNS over TLS/HTTPS/QUIC: names behind it cannot be attributed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub encrypted_dns: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encrypted_dns_kind: Option<&'static str>,
+    pub provider: Option<ProviderRecord>,
+    #[serde(rename = "match")]
+    pub matched: Option<MatchRecord>,
+    /// ISO 3166-1 alpha-2 of the server address, or "private", "loopback", … , or "unknown".
+    pub dst_country: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dst_asn: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dst_as_org: Option<String>,
+    pub restricted: bool,
+    pub policy_rule: String,
     /// Packet-time start in nanoseconds: the sort key, not exported.
     #[serde(skip)]
     pub start_nanos: u64,

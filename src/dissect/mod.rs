@@ -5,4 +5,5 @@ pub mod dns;
 pub mod http;
 pub mod limits;
 pub mod quic;
+pub mod session;
 pub mod tls;

@@ -3,17 +3,20 @@
 use crate::aggregate::record::FlowRecord;
 use crate::aggregate::summary::Summary;
 use crate::capture::{CaptureError, FileSource};
+use crate::classify::Classifier;
 use crate::engine::{Engine, EngineConfig};
 use crate::export::dir::ExportDir;
 use crate::export::{ndjson, text};
 use crate::flow::EndReason;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub struct ReplayOptions {
     pub files: Vec<PathBuf>,
     pub export: Option<PathBuf>,
     pub engine: EngineConfig,
+    pub classifier: Arc<Classifier>,
 }
 
 /// What a replay produced, for the caller (CLI or test) to report.
@@ -43,7 +46,7 @@ pub fn run(opts: &ReplayOptions, out: &mut dyn Write) -> Result<ReplayOutcome, S
     let export = opts.export.as_deref().map(ExportDir::prepare).transpose()?;
     let names: Vec<String> = sources.iter().map(|s| s.name().to_string()).collect();
 
-    let mut engine = Engine::new(opts.engine.clone());
+    let mut engine = Engine::new(opts.engine.clone(), Arc::clone(&opts.classifier));
     let mut records = Vec::new();
     let mut read_error = None;
     'files: for source in &mut sources {

@@ -24,6 +24,7 @@ pub fn replay_records(files: &[PathBuf]) -> (Vec<FlowRecord>, replay::ReplayOutc
         files: files.to_vec(),
         export: None,
         engine: EngineConfig::default(),
+        classifier: Default::default(),
     };
     let outcome = replay::run(&opts, &mut std::io::sink())
         .unwrap_or_else(|e| panic!("replay {files:?}: {e}"));

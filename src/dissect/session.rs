@@ -1,0 +1,337 @@
+//! Per-flow dissection: which parser sees which bytes of a flow, and when to stop looking.
+//!
+//! Contract: fed with a flow's stream heads (TCP) or datagrams (UDP) and the flow's ports, it runs
+//! the TLS, HTTP/1, DNS and QUIC parsers until each has what it needs, then tells the caller to
+//! release the stream heads. After that every call is a flag test, so a flow costs parsing only at
+//! its start. It never allocates per packet once a flow is decided (DNS messages aside: each DNS
+//! response is parsed, bounded, because every answer feeds the name cache).
+
+use super::dns::{self, DnsMessage, DnsRecord, split_tcp_messages};
+use super::http::{HttpScan, scan_http_host};
+use super::quic::{QuicClientInitials, QuicProgress, looks_like_client_initial, quic_version_name};
+use super::tls::{self, ClientHello, Scan, ServerHello, TlsRecord, Transport};
+use crate::flow::Direction;
+
+/// What a flow carries, as far as the dissectors could tell.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AppProto {
+    #[default]
+    Unknown,
+    Tls,
+    Http,
+    Dns,
+    Quic,
+    /// Looked at and recognised as none of the above.
+    Other,
+}
+
+/// Whether the caller should keep collecting a TCP direction's head.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeadNeed {
+    More,
+    Done,
+}
+
+/// Why a dissector gave up on a flow: counted by reason in the engine.
+pub type DissectDrop = &'static str;
+
+#[derive(Debug, Default)]
+pub struct FlowDissector {
+    pub proto: AppProto,
+    client_done: bool,
+    server_done: bool,
+    client_hello: Option<Box<ClientHello>>,
+    server_hello: Option<Box<ServerHello>>,
+    pub http_host: Option<String>,
+    quic: Option<Box<QuicClientInitials>>,
+    pub quic_version: Option<u32>,
+    pub dns: Option<Box<DnsRecord>>,
+    /// Bytes of each TCP direction already split into DNS messages.
+    dns_tcp_consumed: [usize; 2],
+    /// The last reason a parser gave up, for the engine's counters (taken once).
+    drop: Option<DissectDrop>,
+    /// DNS-over-TCP responses not yet handed to the caller.
+    tcp_responses: Vec<DnsMessage>,
+}
+
+/// DNS, mDNS and LLMNR ports.
+fn is_dns_port(port: u16) -> bool {
+    port == 53 || dns::is_mdns_or_llmnr(port)
+}
+
+fn side(dir: Direction) -> usize {
+    match dir {
+        Direction::ClientToServer => 0,
+        Direction::ServerToClient => 1,
+    }
+}
+
+impl FlowDissector {
+    /// True once nothing more is wanted from this flow's packets.
+    pub fn finished(&self) -> bool {
+        self.client_done && self.server_done
+    }
+
+    /// Takes the reason of the last parser that gave up, if any.
+    pub fn take_drop(&mut self) -> Option<DissectDrop> {
+        self.drop.take()
+    }
+
+    fn give_up(&mut self, reason: DissectDrop) {
+        self.drop = Some(reason);
+    }
+
+    /// A TCP direction's head grew (or the flow is ending: `last`). Returns whether to keep it.
+    pub fn on_tcp_head(
+        &mut self,
+        dir: Direction,
+        head: &[u8],
+        server_port: u16,
+        last: bool,
+    ) -> HeadNeed {
+        match dir {
+            Direction::ClientToServer if !self.client_done => {
+                self.client_head(head, server_port, last)
+            }
+            Direction::ServerToClient if !self.server_done => {
+                self.server_head(head, server_port, last)
+            }
+            _ => HeadNeed::Done,
+        }
+    }
+
+    fn client_head(&mut self, head: &[u8], server_port: u16, last: bool) -> HeadNeed {
+        if self.proto == AppProto::Dns {
+            return self.dns_tcp(Direction::ClientToServer, head);
+        }
+        if matches!(self.proto, AppProto::Unknown | AppProto::Tls) {
+            match tls::scan_client_stream(head) {
+                Scan::Done(hello) => {
+                    self.proto = AppProto::Tls;
+                    self.client_hello = Some(Box::new(hello));
+                    self.client_done = true;
+                    return HeadNeed::Done;
+                }
+                Scan::NeedMore if !last => {
+                    return HeadNeed::More;
+                }
+                Scan::NeedMore => {}
+                Scan::Malformed(reason) => {
+                    self.proto = AppProto::Tls;
+                    self.give_up(reason);
+                    self.client_done = true;
+                    return HeadNeed::Done;
+                }
+                Scan::NotTls => {}
+            }
+            if self.proto == AppProto::Tls {
+                self.client_done = true;
+                return HeadNeed::Done;
+            }
+        }
+        match scan_http_host(head) {
+            HttpScan::Host(host) => {
+                self.proto = AppProto::Http;
+                self.http_host = Some(host);
+                self.finish_non_tls();
+                HeadNeed::Done
+            }
+            HttpScan::NoHost => {
+                self.proto = AppProto::Http;
+                self.finish_non_tls();
+                HeadNeed::Done
+            }
+            HttpScan::NeedMore if !last => HeadNeed::More,
+            HttpScan::NeedMore | HttpScan::NotHttp(_) => {
+                if server_port == 53 {
+                    self.proto = AppProto::Dns;
+                    return self.dns_tcp(Direction::ClientToServer, head);
+                }
+                self.proto = AppProto::Other;
+                self.finish_non_tls();
+                HeadNeed::Done
+            }
+        }
+    }
+
+    fn finish_non_tls(&mut self) {
+        self.client_done = true;
+        self.server_done = true;
+    }
+
+    fn server_head(&mut self, head: &[u8], _server_port: u16, last: bool) -> HeadNeed {
+        match self.proto {
+            AppProto::Dns => return self.dns_tcp(Direction::ServerToClient, head),
+            AppProto::Http | AppProto::Other | AppProto::Quic => {
+                self.server_done = true;
+                return HeadNeed::Done;
+            }
+            AppProto::Unknown | AppProto::Tls => {}
+        }
+        let scan = if last {
+            tls::scan_server_stream_final(head)
+        } else {
+            tls::scan_server_stream(head)
+        };
+        match scan {
+            Scan::Done(hello) => {
+                self.server_hello = Some(Box::new(hello));
+                self.server_done = true;
+                HeadNeed::Done
+            }
+            Scan::NeedMore if !last => HeadNeed::More,
+            Scan::NeedMore | Scan::NotTls => {
+                self.server_done = true;
+                HeadNeed::Done
+            }
+            Scan::Malformed(reason) => {
+                self.give_up(reason);
+                self.server_done = true;
+                HeadNeed::Done
+            }
+        }
+    }
+
+    /// DNS over TCP: length-prefixed messages in either direction's head.
+    fn dns_tcp(&mut self, dir: Direction, head: &[u8]) -> HeadNeed {
+        let i = side(dir);
+        let start = self.dns_tcp_consumed[i].min(head.len());
+        let mut messages = split_tcp_messages(&head[start..]);
+        for msg in messages.by_ref() {
+            match msg {
+                Ok(bytes) => {
+                    if let Ok(m) = dns::parse_message(bytes) {
+                        self.fold_dns(&m);
+                        if m.is_response {
+                            self.tcp_responses.push(m);
+                        }
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        self.dns_tcp_consumed[i] = start + messages.consumed();
+        HeadNeed::More
+    }
+
+    /// DNS-over-TCP responses read since the last call, for the name cache.
+    pub fn take_tcp_responses(&mut self) -> Vec<DnsMessage> {
+        std::mem::take(&mut self.tcp_responses)
+    }
+
+    fn fold_dns(&mut self, msg: &DnsMessage) {
+        self.dns.get_or_insert_with(Default::default).fold(msg);
+    }
+
+    /// A UDP datagram. DNS responses are returned so the caller can feed the name cache.
+    pub fn on_udp(
+        &mut self,
+        dir: Direction,
+        payload: &[u8],
+        client_port: u16,
+        server_port: u16,
+    ) -> Option<DnsMessage> {
+        match self.proto {
+            AppProto::Unknown => {
+                if is_dns_port(server_port) || is_dns_port(client_port) {
+                    self.proto = AppProto::Dns;
+                } else if dir == Direction::ClientToServer && looks_like_client_initial(payload) {
+                    self.proto = AppProto::Quic;
+                    self.quic = Some(Box::default());
+                } else if !payload.is_empty() {
+                    self.proto = AppProto::Other;
+                    self.finish_non_tls();
+                    return None;
+                } else {
+                    return None;
+                }
+            }
+            AppProto::Dns | AppProto::Quic => {}
+            _ => return None,
+        }
+        match self.proto {
+            AppProto::Dns => {
+                let msg = dns::parse_message(payload).ok()?;
+                self.fold_dns(&msg);
+                msg.is_response.then_some(msg)
+            }
+            AppProto::Quic => {
+                self.quic_datagram(dir, payload);
+                None
+            }
+            _ => None,
+        }
+    }
+
+    fn quic_datagram(&mut self, dir: Direction, payload: &[u8]) {
+        if self.client_done {
+            return;
+        }
+        let Some(quic) = self.quic.as_mut() else {
+            return;
+        };
+        if dir == Direction::ServerToClient {
+            quic.on_server_datagram(payload);
+            return;
+        }
+        match quic.on_client_datagram(payload) {
+            QuicProgress::ClientHelloComplete => {
+                self.quic_version = quic.version();
+                let parsed = quic.client_hello().map(tls::parse_client_hello_message);
+                match parsed {
+                    Some(Ok(hello)) => self.client_hello = Some(Box::new(hello)),
+                    Some(Err(reason)) => self.drop = Some(reason),
+                    None => {}
+                }
+                self.finish_quic();
+            }
+            QuicProgress::Failed(reason) => {
+                self.quic_version = quic.version();
+                self.drop = Some(reason);
+                self.finish_quic();
+            }
+            QuicProgress::NeedMore | QuicProgress::NotQuic => {}
+        }
+    }
+
+    fn finish_quic(&mut self) {
+        // The decryption state is large; the ClientHello summary is all that is kept.
+        self.quic = None;
+        self.client_done = true;
+        self.server_done = true;
+    }
+
+    /// The SNI of the client's hello (TLS or QUIC).
+    pub fn sni(&self) -> Option<&str> {
+        self.client_hello.as_ref()?.sni.as_deref()
+    }
+
+    pub fn client_hello(&self) -> Option<&ClientHello> {
+        self.client_hello.as_deref()
+    }
+
+    pub fn server_hello(&self) -> Option<&ServerHello> {
+        self.server_hello.as_deref()
+    }
+
+    /// The `tls` object of the flow record, when a hello was seen.
+    pub fn tls_record(&self) -> Option<TlsRecord> {
+        if self.client_hello.is_none() && self.server_hello.is_none() {
+            return None;
+        }
+        let transport = if self.proto == AppProto::Quic {
+            Transport::Quic
+        } else {
+            Transport::Tcp
+        };
+        Some(TlsRecord::from_hellos(
+            self.client_hello.as_deref(),
+            self.server_hello.as_deref(),
+            transport,
+        ))
+    }
+
+    pub fn quic_version_name(&self) -> Option<String> {
+        self.quic_version.map(quic_version_name)
+    }
+}
