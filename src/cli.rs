@@ -166,6 +166,7 @@ impl ReplayArgs {
             export: self.common.export.clone(),
             engine: self.common.engine_config(),
             classifier: Arc::new(self.sources.load()?),
+            keep_records: false,
         })
     }
 }

@@ -2,7 +2,7 @@
 //! packet time only (`handle_frame`, `poll_timeout`, `handle_timeout`, `finish`); it owns no thread,
 //! does no I/O and reads no clock, so a replay is deterministic and tests can drive it directly.
 
-use crate::aggregate::record::{FLOW_SCHEMA, FlowRecord, proto_name};
+use crate::aggregate::record::{FLOW_SCHEMA, FlowRecord, TlsFacts, proto_name};
 use crate::classify::Classifier;
 use crate::classify::encrypted_dns::encrypted_dns_kind;
 use crate::classify::names::{NameCache, NameHit};
@@ -186,7 +186,7 @@ impl Engine {
             if let Some(reason) = f.data.dissect.take_drop() {
                 *self.stats.dissect_drops.entry(reason).or_insert(0) += 1;
             }
-            self.records.push(record_of(&ended, &self.classifier));
+            self.records.push(record_of(ended, &self.classifier));
         }
     }
 }
@@ -256,36 +256,56 @@ fn feed_names(names: &mut NameCache, flow: &Flow<FlowState>, msg: &DnsMessage, t
     names.insert_resolved(flow.client().ip, &resolve_chain(msg), ts);
 }
 
-fn record_of(ended: &EndedFlow<FlowState>, classifier: &Classifier) -> FlowRecord {
-    let f = &ended.flow;
+fn record_of(ended: EndedFlow<FlowState>, classifier: &Classifier) -> FlowRecord {
+    let EndedFlow { flow: f, reason } = ended;
     let (client, server) = (f.client(), f.server());
-    let d = &f.data.dissect;
-    let tls = d.tls_record();
-    let dns_name = f.data.dns.as_ref().map(|hit| hit.name.to_string());
-    let cert_name = tls.as_ref().and_then(|t| t.cert_names.first().cloned());
+    let FlowState {
+        dissect: mut d,
+        dns: dns_hit,
+    } = f.data;
+    let dns_name = dns_hit.as_ref().map(|hit| hit.name.to_string());
+    let transport = d.transport();
+    let (client_hello, server_hello) = d.take_hellos();
+    let sni = client_hello.as_ref().and_then(|h| h.sni.clone());
+    let cert_name = server_hello
+        .as_ref()
+        .and_then(|h| h.cert_names.first().cloned());
     let sni_source = if d.proto == AppProto::Quic {
         "quic_sni"
     } else {
         "tls_sni"
     };
-    let (server_name, name_source) = match (d.sni(), &d.http_host, &dns_name, cert_name) {
-        (Some(sni), ..) => (Some(sni.to_string()), Some(sni_source)),
+    let (server_name, name_source) = match (sni, &d.http_host, &dns_name, cert_name) {
+        (Some(sni), ..) => (Some(sni), Some(sni_source)),
         (None, Some(host), ..) => (Some(host.clone()), Some("http_host")),
         (None, None, Some(name), _) => (Some(name.clone()), Some("dns")),
         (None, None, None, Some(cert)) => (Some(cert), Some("tls_cert")),
         _ => (None, None),
     };
-    let mut names: Vec<&str> = Vec::with_capacity(3);
+    let mut names: Vec<&str> = Vec::with_capacity(2);
     names.extend(server_name.as_deref());
     names.extend(
         dns_name
             .as_deref()
             .filter(|n| Some(*n) != server_name.as_deref()),
     );
-    let ja4 = tls.as_ref().and_then(|t| t.ja4.as_deref());
-    let class = classifier.classify(&names, server.ip, ja4);
-    let edns = encrypted_dns_kind(f.key.proto, server.port, d.sni(), server.ip);
-    let dns_chain = match &f.data.dns {
+    // JA4 strings are built only when some signature can match one.
+    let ja4 = match &client_hello {
+        Some(h) if classifier.signatures.has_ja4() => Some(h.ja4(transport)),
+        _ => None,
+    };
+    let class = classifier.classify(&names, server.ip, ja4.as_deref());
+    let tls = (client_hello.is_some() || server_hello.is_some()).then(|| TlsFacts {
+        client: client_hello,
+        server: server_hello,
+        transport,
+    });
+    let sni = tls
+        .as_ref()
+        .and_then(|t| t.client.as_ref())
+        .and_then(|h| h.sni.as_deref());
+    let edns = encrypted_dns_kind(f.key.proto, server.port, sni, server.ip);
+    let dns_chain = match &dns_hit {
         Some(hit) if hit.chain.len() > 1 => hit.chain.iter().map(|n| n.to_string()).collect(),
         _ => Vec::new(),
     };
@@ -298,8 +318,8 @@ fn record_of(ended: &EndedFlow<FlowState>, classifier: &Classifier) -> FlowRecor
     };
     FlowRecord {
         schema: FLOW_SCHEMA,
-        ts_start: f.first_ts.rfc3339().to_string(),
-        ts_end: f.last_ts.rfc3339().to_string(),
+        ts_start: f.first_ts,
+        ts_end: f.last_ts,
         proto: proto_name(f.key.proto),
         client_ip: client.ip,
         client_port: client.port,
@@ -313,16 +333,16 @@ fn record_of(ended: &EndedFlow<FlowState>, classifier: &Classifier) -> FlowRecor
         s2c_packets: f.s2c.packets,
         s2c_bytes: f.s2c.bytes,
         s2c_payload_bytes: f.s2c.payload_bytes,
-        end_reason: ended.reason.as_str(),
+        end_reason: reason.as_str(),
         app,
         server_name,
         name_source,
         dns_name,
         dns_chain,
-        http_host: d.http_host.clone(),
+        http_host: d.http_host.take(),
         tls,
         quic_version: d.quic_version_name(),
-        dns: d.dns.as_deref().cloned(),
+        dns: d.dns.take().map(|b| *b),
         encrypted_dns: edns.is_some(),
         encrypted_dns_kind: edns,
         provider: class.provider,
@@ -332,6 +352,5 @@ fn record_of(ended: &EndedFlow<FlowState>, classifier: &Classifier) -> FlowRecor
         dst_as_org: class.dst_as_org,
         restricted: class.restricted,
         policy_rule: class.policy_rule,
-        start_nanos: f.first_ts.as_nanos(),
     }
 }

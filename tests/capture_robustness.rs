@@ -15,6 +15,7 @@ fn replay(path: &Path) -> Result<replay::ReplayOutcome, String> {
         export: None,
         engine: EngineConfig::default(),
         classifier: Default::default(),
+        keep_records: true,
     };
     replay::run(&opts, &mut std::io::sink())
 }

@@ -3,8 +3,9 @@
 
 use crate::classify::signatures::{MatchRecord, ProviderRecord};
 use crate::dissect::dns::DnsRecord;
-use crate::dissect::tls::TlsRecord;
-use serde::Serialize;
+use crate::dissect::tls::{ClientHello, ServerHello, TlsRecord, Transport};
+use crate::time::Timestamp;
+use serde::{Serialize, Serializer};
 use std::net::IpAddr;
 
 pub const FLOW_SCHEMA: &str = "aiwatch.flow/1";
@@ -14,8 +15,10 @@ pub const FLOW_SCHEMA: &str = "aiwatch.flow/1";
 pub struct FlowRecord {
     pub schema: &'static str,
     /// RFC 3339, UTC, microseconds.
-    pub ts_start: String,
-    pub ts_end: String,
+    #[serde(serialize_with = "rfc3339")]
+    pub ts_start: Timestamp,
+    #[serde(serialize_with = "rfc3339")]
+    pub ts_end: Timestamp,
     pub proto: &'static str,
     pub client_ip: IpAddr,
     pub client_port: u16,
@@ -48,7 +51,7 @@ pub struct FlowRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http_host: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tls: Option<TlsRecord>,
+    pub tls: Option<TlsFacts>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quic_version: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -69,9 +72,35 @@ pub struct FlowRecord {
     pub dst_as_org: Option<String>,
     pub restricted: bool,
     pub policy_rule: String,
-    /// Packet-time start in nanoseconds: the sort key, not exported.
-    #[serde(skip)]
-    pub start_nanos: u64,
+}
+
+fn rfc3339<S: Serializer>(ts: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&ts.rfc3339())
+}
+
+/// The hellos a flow's `tls` object is computed from. Fingerprint strings (JA3, JA4, hashes) are
+/// built only when a record is written, so a run without export never pays for them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TlsFacts {
+    pub client: Option<Box<ClientHello>>,
+    pub server: Option<Box<ServerHello>>,
+    pub transport: Transport,
+}
+
+impl TlsFacts {
+    pub fn record(&self) -> TlsRecord {
+        TlsRecord::from_hellos(
+            self.client.as_deref(),
+            self.server.as_deref(),
+            self.transport,
+        )
+    }
+}
+
+impl Serialize for TlsFacts {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.record().serialize(s)
+    }
 }
 
 impl FlowRecord {
@@ -79,7 +108,7 @@ impl FlowRecord {
     pub fn sort_key(
         &self,
     ) -> (
-        u64,
+        Timestamp,
         &'static str,
         IpAddr,
         u16,
@@ -89,7 +118,7 @@ impl FlowRecord {
         &'static str,
     ) {
         (
-            self.start_nanos,
+            self.ts_start,
             self.proto,
             self.client_ip,
             self.client_port,

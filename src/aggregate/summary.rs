@@ -1,15 +1,127 @@
-//! The run summary (schema `aiwatch.summary/1`): totals over the whole run, computed from the flow
-//! records and the engine's counters. Ordering is deterministic (ties broken by address).
+//! The run summary (schema `aiwatch.summary/1`): totals over the whole run, folded from the flow
+//! records one at a time (so a run without export keeps no records) and from the engine's counters.
+//! The headline is bytes sent to each jurisdiction: by the provider's legal jurisdiction, by the
+//! destination address's country, by provider, and by internal host × provider. Every list is sorted
+//! by bytes sent, ties broken by key, so the output is deterministic.
 
 use super::record::FlowRecord;
 use crate::engine::EngineStats;
 use crate::flow::TableStats;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 
 pub const SUMMARY_SCHEMA: &str = "aiwatch.summary/1";
 const TOP_TALKERS: usize = 10;
+
+/// Traffic totals of one group of flows. "Sent" is client → server: what internal hosts send out.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct Totals {
+    pub sent_bytes: u64,
+    pub sent_packets: u64,
+    pub received_bytes: u64,
+    pub received_packets: u64,
+    pub flows: u64,
+    /// Distinct clients (internal hosts) in the group.
+    pub hosts: u64,
+}
+
+impl Totals {
+    fn add(&mut self, r: &FlowRecord) {
+        self.sent_bytes += r.c2s_bytes;
+        self.sent_packets += r.c2s_packets;
+        self.received_bytes += r.s2c_bytes;
+        self.received_packets += r.s2c_packets;
+        self.flows += 1;
+    }
+}
+
+/// A group's totals while folding: the host set is counted at the end.
+#[derive(Default)]
+struct Group {
+    totals: Totals,
+    hosts: HashSet<IpAddr>,
+    restricted_sent_bytes: u64,
+    ai_sent_bytes: u64,
+}
+
+impl Group {
+    fn add(&mut self, r: &FlowRecord) {
+        self.totals.add(r);
+        self.hosts.insert(r.client_ip);
+        if r.restricted {
+            self.restricted_sent_bytes += r.c2s_bytes;
+        }
+        if r.provider.is_some() {
+            self.ai_sent_bytes += r.c2s_bytes;
+        }
+    }
+
+    fn totals(&self) -> Totals {
+        Totals {
+            hosts: self.hosts.len() as u64,
+            ..self.totals.clone()
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct JurisdictionRow {
+    /// ISO 3166-1 alpha-2 of the provider's legal control (`ZZ`: unknown).
+    pub jurisdiction: String,
+    #[serde(flatten)]
+    pub totals: Totals,
+    pub restricted_sent_bytes: u64,
+    pub providers: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct CountryRow {
+    /// Destination country of the server address, or "private", "loopback", …, "unknown".
+    pub country: String,
+    #[serde(flatten)]
+    pub totals: Totals,
+    /// Of `sent_bytes`, sent to AI providers, and to restricted ones.
+    pub ai_sent_bytes: u64,
+    pub restricted_sent_bytes: u64,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ProviderRow {
+    pub provider: String,
+    pub name: String,
+    pub jurisdiction: String,
+    pub category: String,
+    pub restricted: bool,
+    #[serde(flatten)]
+    pub totals: Totals,
+    pub last_seen: String,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct HostProviderRow {
+    pub host: IpAddr,
+    pub provider: String,
+    pub jurisdiction: String,
+    pub restricted: bool,
+    #[serde(flatten)]
+    pub totals: Totals,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct EncryptedDnsRow {
+    pub host: IpAddr,
+    pub flows: u64,
+    pub kinds: Vec<&'static str>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Talker {
+    pub ip: IpAddr,
+    pub flows: u64,
+    pub sent_bytes: u64,
+    pub received_bytes: u64,
+}
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Summary {
@@ -23,53 +135,198 @@ pub struct Summary {
     pub not_ip: u64,
     pub fragments_held: u64,
     pub malformed: BTreeMap<&'static str, u64>,
+    pub dissect_drops: BTreeMap<&'static str, u64>,
     pub flows: u64,
     pub flows_by_proto: BTreeMap<&'static str, u64>,
     pub flows_by_end_reason: BTreeMap<&'static str, u64>,
     pub flows_evicted: u64,
     pub peak_active_flows: u64,
-    /// Hosts by bytes they sent as clients plus bytes they received as clients, largest first.
+    /// All traffic to AI providers, and to restricted ones.
+    pub ai: Totals,
+    pub restricted: Totals,
+    pub sent_by_jurisdiction: Vec<JurisdictionRow>,
+    pub sent_by_country: Vec<CountryRow>,
+    pub sent_by_provider: Vec<ProviderRow>,
+    pub host_provider: Vec<HostProviderRow>,
+    pub encrypted_dns_by_client: Vec<EncryptedDnsRow>,
+    /// Hosts by bytes they sent plus received as clients, largest first.
     pub top_talkers: Vec<Talker>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct Talker {
-    pub ip: IpAddr,
-    pub flows: u64,
-    pub sent_bytes: u64,
-    pub received_bytes: u64,
+/// Folds flow records into a [`Summary`].
+#[derive(Default)]
+pub struct SummaryBuilder {
+    flows: u64,
+    by_proto: BTreeMap<&'static str, u64>,
+    by_reason: BTreeMap<&'static str, u64>,
+    talkers: HashMap<IpAddr, Talker>,
+    ai: Group,
+    restricted: Group,
+    by_jurisdiction: HashMap<String, (Group, BTreeMap<String, ()>)>,
+    by_country: HashMap<String, Group>,
+    by_provider: HashMap<String, (Group, ProviderRow)>,
+    host_provider: HashMap<(IpAddr, String), (Group, HostProviderRow)>,
+    encrypted_dns: HashMap<IpAddr, EncryptedDnsRow>,
 }
 
-impl Summary {
-    pub fn build(
-        sources: &[String],
-        records: &[FlowRecord],
-        stats: &EngineStats,
-        table: &TableStats,
-    ) -> Summary {
-        let mut by_proto = BTreeMap::new();
-        let mut by_reason = BTreeMap::new();
-        let mut talkers: HashMap<IpAddr, Talker> = HashMap::new();
-        for r in records {
-            *by_proto.entry(r.proto).or_insert(0) += 1;
-            *by_reason.entry(r.end_reason).or_insert(0) += 1;
-            let t = talkers.entry(r.client_ip).or_insert(Talker {
-                ip: r.client_ip,
-                flows: 0,
-                sent_bytes: 0,
-                received_bytes: 0,
-            });
-            t.flows += 1;
-            t.sent_bytes += r.c2s_bytes;
-            t.received_bytes += r.s2c_bytes;
+impl SummaryBuilder {
+    pub fn add(&mut self, r: &FlowRecord) {
+        self.flows += 1;
+        *self.by_proto.entry(r.proto).or_insert(0) += 1;
+        *self.by_reason.entry(r.end_reason).or_insert(0) += 1;
+        let t = self.talkers.entry(r.client_ip).or_insert(Talker {
+            ip: r.client_ip,
+            flows: 0,
+            sent_bytes: 0,
+            received_bytes: 0,
+        });
+        t.flows += 1;
+        t.sent_bytes += r.c2s_bytes;
+        t.received_bytes += r.s2c_bytes;
+        match self.by_country.get_mut(&r.dst_country) {
+            Some(g) => g.add(r),
+            None => self
+                .by_country
+                .entry(r.dst_country.clone())
+                .or_default()
+                .add(r),
         }
-        let mut top: Vec<Talker> = talkers.into_values().collect();
+        if let Some(kind) = r.encrypted_dns_kind {
+            let row = self
+                .encrypted_dns
+                .entry(r.client_ip)
+                .or_insert(EncryptedDnsRow {
+                    host: r.client_ip,
+                    flows: 0,
+                    kinds: Vec::new(),
+                });
+            row.flows += 1;
+            if !row.kinds.contains(&kind) {
+                row.kinds.push(kind);
+                row.kinds.sort_unstable();
+            }
+        }
+        let Some(p) = &r.provider else { return };
+        self.ai.add(r);
+        if r.restricted {
+            self.restricted.add(r);
+        }
+        let (group, providers) = self
+            .by_jurisdiction
+            .entry(p.jurisdiction.clone())
+            .or_default();
+        group.add(r);
+        providers.insert(p.id.clone(), ());
+        let last_seen = r.ts_end.rfc3339().to_string();
+        let (group, row) = self.by_provider.entry(p.id.clone()).or_insert_with(|| {
+            (
+                Group::default(),
+                ProviderRow {
+                    provider: p.id.clone(),
+                    name: p.name.clone(),
+                    jurisdiction: p.jurisdiction.clone(),
+                    category: p.category.as_str().to_string(),
+                    restricted: r.restricted,
+                    totals: Totals::default(),
+                    last_seen: last_seen.clone(),
+                },
+            )
+        });
+        group.add(r);
+        row.restricted |= r.restricted;
+        if last_seen > row.last_seen {
+            row.last_seen = last_seen;
+        }
+        let (group, row) = self
+            .host_provider
+            .entry((r.client_ip, p.id.clone()))
+            .or_insert_with(|| {
+                (
+                    Group::default(),
+                    HostProviderRow {
+                        host: r.client_ip,
+                        provider: p.id.clone(),
+                        jurisdiction: p.jurisdiction.clone(),
+                        restricted: r.restricted,
+                        totals: Totals::default(),
+                    },
+                )
+            });
+        group.add(r);
+        row.restricted |= r.restricted;
+    }
+
+    pub fn finish(self, sources: &[String], stats: &EngineStats, table: &TableStats) -> Summary {
+        let mut top: Vec<Talker> = self.talkers.into_values().collect();
         top.sort_by(|a, b| {
             (b.sent_bytes + b.received_bytes)
                 .cmp(&(a.sent_bytes + a.received_bytes))
                 .then(a.ip.cmp(&b.ip))
         });
         top.truncate(TOP_TALKERS);
+        let mut by_jurisdiction: Vec<JurisdictionRow> = self
+            .by_jurisdiction
+            .into_iter()
+            .map(|(j, (g, providers))| JurisdictionRow {
+                jurisdiction: j,
+                totals: g.totals(),
+                restricted_sent_bytes: g.restricted_sent_bytes,
+                providers: providers.into_keys().collect(),
+            })
+            .collect();
+        by_jurisdiction.sort_by(|a, b| {
+            b.totals
+                .sent_bytes
+                .cmp(&a.totals.sent_bytes)
+                .then_with(|| a.jurisdiction.cmp(&b.jurisdiction))
+        });
+        let mut by_country: Vec<CountryRow> = self
+            .by_country
+            .into_iter()
+            .map(|(c, g)| CountryRow {
+                country: c,
+                totals: g.totals(),
+                ai_sent_bytes: g.ai_sent_bytes,
+                restricted_sent_bytes: g.restricted_sent_bytes,
+            })
+            .collect();
+        by_country.sort_by(|a, b| {
+            b.totals
+                .sent_bytes
+                .cmp(&a.totals.sent_bytes)
+                .then_with(|| a.country.cmp(&b.country))
+        });
+        let mut by_provider: Vec<ProviderRow> = self
+            .by_provider
+            .into_values()
+            .map(|(g, row)| ProviderRow {
+                totals: g.totals(),
+                ..row
+            })
+            .collect();
+        by_provider.sort_by(|a, b| {
+            b.totals
+                .sent_bytes
+                .cmp(&a.totals.sent_bytes)
+                .then_with(|| a.provider.cmp(&b.provider))
+        });
+        let mut host_provider: Vec<HostProviderRow> = self
+            .host_provider
+            .into_values()
+            .map(|(g, row)| HostProviderRow {
+                totals: g.totals(),
+                ..row
+            })
+            .collect();
+        host_provider.sort_by(|a, b| {
+            b.totals
+                .sent_bytes
+                .cmp(&a.totals.sent_bytes)
+                .then(a.host.cmp(&b.host))
+                .then_with(|| a.provider.cmp(&b.provider))
+        });
+        let mut encrypted_dns: Vec<EncryptedDnsRow> = self.encrypted_dns.into_values().collect();
+        encrypted_dns.sort_by(|a, b| b.flows.cmp(&a.flows).then(a.host.cmp(&b.host)));
         Summary {
             schema: SUMMARY_SCHEMA,
             sources: sources.to_vec(),
@@ -81,12 +338,36 @@ impl Summary {
             not_ip: stats.not_ip,
             fragments_held: stats.fragments_held,
             malformed: stats.malformed_by_reason().into_iter().collect(),
-            flows: records.len() as u64,
-            flows_by_proto: by_proto,
-            flows_by_end_reason: by_reason,
+            dissect_drops: stats.dissect_drops.clone(),
+            flows: self.flows,
+            flows_by_proto: self.by_proto,
+            flows_by_end_reason: self.by_reason,
             flows_evicted: table.evicted,
             peak_active_flows: table.peak_active,
+            ai: self.ai.totals(),
+            restricted: self.restricted.totals(),
+            sent_by_jurisdiction: by_jurisdiction,
+            sent_by_country: by_country,
+            sent_by_provider: by_provider,
+            host_provider,
+            encrypted_dns_by_client: encrypted_dns,
             top_talkers: top,
         }
+    }
+}
+
+impl Summary {
+    /// The summary of a set of records (tests, and sinks that hold every record anyway).
+    pub fn build(
+        sources: &[String],
+        records: &[FlowRecord],
+        stats: &EngineStats,
+        table: &TableStats,
+    ) -> Summary {
+        let mut b = SummaryBuilder::default();
+        for r in records {
+            b.add(r);
+        }
+        b.finish(sources, stats, table)
     }
 }

@@ -335,3 +335,19 @@ impl FlowDissector {
         self.quic_version.map(quic_version_name)
     }
 }
+
+impl FlowDissector {
+    /// TLS over TCP, or the TLS inside QUIC.
+    pub fn transport(&self) -> Transport {
+        if self.proto == AppProto::Quic {
+            Transport::Quic
+        } else {
+            Transport::Tcp
+        }
+    }
+
+    /// Moves the hellos out (the flow has ended).
+    pub fn take_hellos(&mut self) -> (Option<Box<ClientHello>>, Option<Box<ServerHello>>) {
+        (self.client_hello.take(), self.server_hello.take())
+    }
+}

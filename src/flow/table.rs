@@ -95,10 +95,12 @@ pub struct FlowTable<T> {
 
 impl<T: Default> FlowTable<T> {
     pub fn new(limits: FlowLimits) -> Self {
+        // Reserve for a busy link up front: growing by doubling would copy every live flow.
+        let reserve = limits.max_flows.min(1 << 16);
         FlowTable {
+            index: HashMap::with_capacity_and_hasher(reserve, Default::default()),
+            slots: Vec::with_capacity(reserve),
             limits,
-            index: HashMap::default(),
-            slots: Vec::new(),
             free: Vec::new(),
             lists: [List {
                 head: NIL,

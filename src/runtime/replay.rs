@@ -1,7 +1,7 @@
 //! Replay: capture files in order, packet time from the files, output after the last packet.
 
 use crate::aggregate::record::FlowRecord;
-use crate::aggregate::summary::Summary;
+use crate::aggregate::summary::{Summary, SummaryBuilder};
 use crate::capture::{CaptureError, FileSource};
 use crate::classify::Classifier;
 use crate::engine::{Engine, EngineConfig};
@@ -17,6 +17,8 @@ pub struct ReplayOptions {
     pub export: Option<PathBuf>,
     pub engine: EngineConfig,
     pub classifier: Arc<Classifier>,
+    /// Keep every flow record in the outcome (export keeps them anyway, to sort them).
+    pub keep_records: bool,
 }
 
 /// What a replay produced, for the caller (CLI or test) to report.
@@ -47,9 +49,20 @@ pub fn run(opts: &ReplayOptions, out: &mut dyn Write) -> Result<ReplayOutcome, S
     let names: Vec<String> = sources.iter().map(|s| s.name().to_string()).collect();
 
     let mut engine = Engine::new(opts.engine.clone(), Arc::clone(&opts.classifier));
+    let keep = opts.keep_records || export.is_some();
     let mut records = Vec::new();
+    let mut summary = SummaryBuilder::default();
+    let mut take = |engine: &mut Engine| {
+        for r in engine.drain_records() {
+            summary.add(&r);
+            if keep {
+                records.push(r);
+            }
+        }
+    };
     let mut read_error = None;
     'files: for source in &mut sources {
+        let mut batch = 0u32;
         loop {
             match source.next_frame() {
                 Ok(Some(frame)) => engine.handle_frame(&frame),
@@ -59,15 +72,18 @@ pub fn run(opts: &ReplayOptions, out: &mut dyn Write) -> Result<ReplayOutcome, S
                     break 'files;
                 }
             }
-            // Flows that ended are moved out in batches so the engine's buffer stays small.
+            // Ended flows are taken out in batches so the engine's buffer stays small.
+            batch += 1;
+            if batch == 4096 {
+                batch = 0;
+                take(&mut engine);
+            }
         }
-        records.extend(engine.drain_records());
     }
     engine.finish(EndReason::EndOfCapture);
-    records.extend(engine.drain_records());
-    records.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-
-    let summary = Summary::build(&names, &records, engine.stats(), &engine.table_stats());
+    take(&mut engine);
+    records.sort_by_cached_key(FlowRecord::sort_key);
+    let summary = summary.finish(&names, engine.stats(), &engine.table_stats());
     match &export {
         Some(dir) => {
             dir.write("flows.ndjson", |w| ndjson::write_lines(w, &records))?;

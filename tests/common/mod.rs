@@ -25,6 +25,7 @@ pub fn replay_records(files: &[PathBuf]) -> (Vec<FlowRecord>, replay::ReplayOutc
         export: None,
         engine: EngineConfig::default(),
         classifier: Default::default(),
+        keep_records: true,
     };
     let outcome = replay::run(&opts, &mut std::io::sink())
         .unwrap_or_else(|e| panic!("replay {files:?}: {e}"));

@@ -272,6 +272,11 @@ impl Signatures {
         Signatures { providers, matcher }
     }
 
+    /// Whether any provider lists JA4 fingerprints (so callers can skip computing them).
+    pub fn has_ja4(&self) -> bool {
+        self.providers.iter().any(|p| !p.ja4.is_empty())
+    }
+
     pub fn providers(&self) -> &[Provider] {
         &self.providers
     }
