@@ -82,7 +82,7 @@ setup_net() {
         ns "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
         ns "$n" ip link set lo up
     done
-    ip -n "$PFX-lan" link add br0 type bridge
+    ip -n "$PFX-lan" link add br0 type bridge mcast_snooping 0  # no IGMP from the bridge
     ip -n "$PFX-lan" link set br0 up
     quiet_link lan br0
     for n in srv c21 c22 c23; do
