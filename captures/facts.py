@@ -148,16 +148,20 @@ def report(pcap):
 
     dns = tshark(pcap, "dns", ["frame.number", "ip.src", "ip.dst", "tcp.srcport", "udp.srcport",
                                "dns.id", "dns.flags.response", "dns.qry.name", "dns.qry.type",
-                               "dns.flags.rcode", "dns.cname", "dns.a", "dns.aaaa", "dns.resp.ttl"])
+                               "dns.flags.rcode", "dns.cname", "dns.a", "dns.aaaa", "dns.resp.ttl",
+                               "dns.svcb.svcparam.alpn", "dns.svcb.svcparam.ipv4hint.ip"])
     if dns:
-        lines += ["### DNS", "", "| frame | transport | from | to | id | qr | name | qtype | rcode | CNAMEs | A | TTLs |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        lines += ["### DNS", "", "| frame | transport | from | to | id | qr | name | qtype | rcode | CNAMEs | A | TTLs | SVCB/HTTPS alpn, ipv4hint |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in dns:
-            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            svcb = "-"
+            if r["dns.svcb.svcparam.alpn"] or r["dns.svcb.svcparam.ipv4hint.ip"]:
+                svcb = "%s; %s" % (r["dns.svcb.svcparam.alpn"], r["dns.svcb.svcparam.ipv4hint.ip"])
+            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 r["frame.number"], "tcp" if r["tcp.srcport"] else "udp", r["ip.src"], r["ip.dst"],
                 r["dns.id"], "response" if r["dns.flags.response"] in ("1", "True") else "query",
                 r["dns.qry.name"], r["dns.qry.type"], r["dns.flags.rcode"] or "-", r["dns.cname"] or "-",
-                r["dns.a"] or "-", r["dns.resp.ttl"] or "-"))
+                r["dns.a"] or "-", r["dns.resp.ttl"] or "-", svcb))
         lines.append("")
 
     independent = ja4plus(pcap)

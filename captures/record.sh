@@ -42,6 +42,7 @@ teardown_net() {
         fi
         rm -rf "/etc/netns/$PFX-$n"
     done
+    rmdir /etc/netns 2>/dev/null || true  # only if empty (it may have been ours)
 }
 
 cleanup() {
@@ -221,7 +222,7 @@ chromium_get() {  # netns url resolver-rules [extra flags...]
         --disable-gpu --disable-dev-shm-usage --disable-background-networking \
         --disable-component-update --disable-sync --no-first-run --no-default-browser-check \
         --disable-domain-reliability --disable-features=OptimizationHints,MediaRouter,AutofillServerCommunication \
-        --user-data-dir="$profile" --host-resolver-rules="$rules" --ignore-certificate-errors \
+        --user-data-dir="$profile" ${rules:+--host-resolver-rules="$rules"} --ignore-certificate-errors \
         "$@" --dump-dom "$url" > "$WORK/chromium-dom.log" 2> "$WORK/chromium.log" || true
     log "chromium $n $url: $(head -c 200 "$WORK/chromium-dom.log" | tr '\n' ' ')"
 }
@@ -299,6 +300,17 @@ rec_tls_clients() {
     capture_stop
 }
 
+rec_chromium_dns() {
+    # Chromium resolves through dnsmasq itself (no resolver rules for the target); dnsmasq also
+    # serves an HTTPS record (type 65): priority 1, target ".", alpn=h2, ipv4hint=10.77.0.108.
+    start_dns --host-record=chat.deepseek.com,10.77.0.108 \
+        --dns-rr=chat.deepseek.com,65,00010000010003026832000400040a4d006c
+    start_https deepseek.com 10.77.0.108:443:tls
+    capture_start chromium-dns
+    chromium_get c23 https://chat.deepseek.com/ ""
+    capture_stop
+}
+
 rec_quic() {
     start_dns --host-record=api.deepseek.com,10.77.0.101 --host-record=api.openai.com,10.77.0.102
     start_bg h3-deepseek srv "$PY" "$HERE/tools/h3.py" server 10.77.0.101 443 \
@@ -321,7 +333,7 @@ rec_quic() {
 }
 
 # --- main -----------------------------------------------------------------------------------------
-ONLY=${*:-ai-tls-mix dns-no-sni http-host dns-cname tls-clients quic}
+ONLY=${*:-ai-tls-mix dns-no-sni http-host dns-cname tls-clients quic chromium-dns}
 make_material
 setup_net
 for c in $ONLY; do
@@ -331,11 +343,13 @@ for c in $ONLY; do
         http-host) rec_http_host ;;
         dns-cname) rec_dns_cname ;;
         tls-clients) rec_tls_clients ;;
+        chromium-dns) if [ -n "$CHROMIUM" ]; then rec_chromium_dns; else log "no chromium: chromium-dns skipped"; fi ;;
         quic) if [ "$HAVE_AIOQUIC" = 1 ]; then rec_quic; else log "aioquic missing: quic skipped"; fi ;;
         *) echo "unknown capture $c" >&2; exit 2 ;;
     esac
 done
 teardown_net
+mkdir -p "$OUT"
 for c in $ONLY; do
     [ -f "$WORK/raw/$c.done.pcap" ] || continue
     [ -n "${RAW:-}" ] && mkdir -p "$RAW" && cp "$WORK/raw/$c.done.pcap" "$RAW/$c.pcap"

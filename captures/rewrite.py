@@ -5,7 +5,8 @@
   rewrite.py --check [GEO.mmdb]      print the address map with each address's country
 
 What changes: IPv4 source/destination, ARP sender/target addresses, the IPv4 header inside ICMP
-errors, and DNS answer data (A records; AAAA untouched as the recording is IPv4-only) in UDP and
+errors, and DNS answer data (A records, SVCB/HTTPS ipv4hint; AAAA untouched as the recording is
+IPv4-only) in UDP and
 TCP port-53 payloads, in place (same length, so TCP sequence numbers stay valid). IPv4 header,
 UDP, TCP and ICMP checksums are recomputed. Timestamps, lengths, MACs and every other byte stay
 as recorded. Any 10.77.0.0/24 address without a mapping is an error.
@@ -67,6 +68,30 @@ def skip_name(msg, off):
         off += n
 
 
+def patch_ipv4(buf, off):
+    new = mapped(bytes(buf[off:off + 4]))
+    if new == buf[off:off + 4]:
+        return 0
+    buf[off:off + 4] = new
+    return 1
+
+
+def rewrite_svcb(msg, start, end):
+    off = start + 2  # SvcPriority
+    while msg[off] != 0:  # TargetName, never compressed (RFC 9460 2.2)
+        off += 1 + msg[off]
+    off += 1
+    changed = 0
+    while off + 4 <= end:
+        key, length = struct.unpack_from("!HH", msg, off)
+        off += 4
+        if key == 4:
+            for i in range(off, off + length, 4):
+                changed += patch_ipv4(msg, i)
+        off += length
+    return changed
+
+
 def rewrite_dns(msg):
     """Patch A rdata in place; returns the number of records changed. Raises on malformed input."""
     msg_len = len(msg)
@@ -80,10 +105,9 @@ def rewrite_dns(msg):
         rtype, _cls, _ttl, rdlen = struct.unpack_from("!HHIH", msg, off)
         off += 10
         if rtype == 1 and rdlen == 4:
-            new = mapped(bytes(msg[off:off + 4]))
-            if new != msg[off:off + 4]:
-                msg[off:off + 4] = new
-                changed += 1
+            changed += patch_ipv4(msg, off)
+        elif rtype in (64, 65):  # SVCB / HTTPS: ipv4hint (SvcParamKey 4) holds addresses
+            changed += rewrite_svcb(msg, off, off + rdlen)
         off += rdlen
         if off > msg_len:
             raise ValueError("record past end")
