@@ -134,6 +134,18 @@ def report(pcap):
     lines = ["## %s" % name, ""]
     count = len(tshark(pcap, "", ["frame.number"]))
     lines.append("frames: %d" % count)
+    bad = subprocess.run(
+        ["tshark", "-r", pcap, "-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE",
+         "-o", "udp.check_checksum:TRUE", "-Y",
+         "ip.checksum.status==0 or tcp.checksum.status==0 or udp.checksum.status==0"],
+        capture_output=True, text=True, check=True).stdout.count("\n")
+    private = len(tshark(pcap, "ip.addr==10.77.0.0/24 or dns.a==10.77.0.0/24 or "
+                         "dns.svcb.svcparam.ipv4hint.ip==10.77.0.0/24", ["frame.number"]))
+    other = len(tshark(pcap, "not (ip and (tcp or udp))", ["frame.number"]))
+    lines.append("")
+    lines.append("checks: frames with a bad IPv4/TCP/UDP checksum: %d; frames still holding a "
+                 "recording address (10.77.0.0/24): %d; frames other than IPv4 TCP/UDP: %d"
+                 % (bad, private, other))
     lines.append("")
     table = flows(pcap)
     lines += ["### flows (client = sender of the first packet)", "",
