@@ -295,7 +295,7 @@ fn record_of(ended: EndedFlow<FlowState>, classifier: &Classifier) -> FlowRecord
         _ => None,
     };
     let class = classifier.classify(&names, server.ip, ja4.as_deref());
-    let tls = (client_hello.is_some() || server_hello.is_some()).then(|| TlsFacts {
+    let tls = (client_hello.is_some() || server_hello.is_some()).then_some(TlsFacts {
         client: client_hello,
         server: server_hello,
         transport,
