@@ -1,17 +1,23 @@
 //! The command line: raw flags (clap) resolved into each runtime's options. Errors become one line on
 //! stderr and a non-zero exit code in `main`.
 
+use crate::capture::live::LiveConfig;
 use crate::classify::Classifier;
 use crate::classify::geo::{AsnDb, GeoDb};
 use crate::classify::policy::Policy;
 use crate::classify::signatures::{Diagnostic, Signatures};
 use crate::engine::EngineConfig;
 use crate::flow::FlowLimits;
+use crate::runtime::live::LiveOptions;
+use crate::runtime::live::pace::Speed;
 use crate::runtime::replay::ReplayOptions;
+use crate::runtime::tui_hook;
 use crate::time::NANOS_PER_SEC;
 use clap::{Args, Parser, Subcommand};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -28,6 +34,8 @@ pub struct Cli {
 pub enum Command {
     /// Replay pcap/pcapng files (in order; `-` reads standard input) and report their flows.
     Replay(ReplayArgs),
+    /// Capture live from a network interface (a span or mirror port) until Ctrl-C or SIGTERM.
+    Live(LiveArgs),
     /// Check signature and policy files, or look names and addresses up in them.
     #[command(subcommand)]
     Signatures(SignaturesCommand),
@@ -118,6 +126,84 @@ pub struct ReplayArgs {
     pub common: CommonArgs,
     #[command(flatten)]
     pub sources: ClassifierArgs,
+    /// Watch the replay in the terminal UI.
+    #[arg(long)]
+    pub tui: bool,
+    /// Pace the replay by packet time: `1x`, `10x`, any factor, or `max` (no pacing). Default: 1x
+    /// with --tui, max without.
+    #[arg(long, value_name = "SPEED")]
+    pub speed: Option<Speed>,
+}
+
+#[derive(Args, Debug)]
+pub struct LiveArgs {
+    /// Interface to capture on (see --list-interfaces).
+    #[arg(
+        short = 'i',
+        long = "interface",
+        value_name = "IFACE",
+        required_unless_present = "list_interfaces"
+    )]
+    pub interface: Option<String>,
+    /// Print the interfaces libpcap can capture on, with their addresses, and exit.
+    #[arg(long)]
+    pub list_interfaces: bool,
+    /// Capture filter in libpcap syntax, e.g. "tcp port 443 or udp port 443 or port 53".
+    #[arg(long, value_name = "FILTER")]
+    pub bpf: Option<String>,
+    /// Bytes captured of each frame.
+    #[arg(long, value_name = "N", default_value_t = 65535, value_parser = clap::value_parser!(u32).range(1..=262_144))]
+    pub snaplen: u32,
+    /// libpcap's kernel buffer in bytes (larger absorbs longer bursts); libpcap's default when absent.
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u32).range(65_536..=2_147_483_647))]
+    pub buffer_size: Option<u32>,
+    /// Do not put the interface in promiscuous mode (a span port usually needs it).
+    #[arg(long)]
+    pub no_promisc: bool,
+    /// Run as this user once the interface is open (drops root).
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+    /// Use the terminal UI (the default when stdout is a terminal and the UI is built in).
+    #[arg(long, conflicts_with = "no_tui")]
+    pub tui: bool,
+    /// No terminal UI: a status line on stderr every --status-interval seconds, the text summary at
+    /// the end (the default when stdout is not a terminal).
+    #[arg(long)]
+    pub no_tui: bool,
+    /// Seconds between headless status lines (0: none).
+    #[arg(long, value_name = "SECS", default_value_t = 5)]
+    pub status_interval: u64,
+    /// With --export, rewrite summary.json every SECS seconds while capturing (0: only at the end).
+    #[arg(long, value_name = "SECS", default_value_t = 0)]
+    pub summary_interval: u64,
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub sources: ClassifierArgs,
+}
+
+impl LiveArgs {
+    pub fn options(&self) -> Result<LiveOptions, String> {
+        let tui =
+            self.tui || (!self.no_tui && tui_hook::AVAILABLE && std::io::stdout().is_terminal());
+        let secs = |s: u64| (s > 0).then(|| Duration::from_secs(s));
+        Ok(LiveOptions {
+            capture: LiveConfig {
+                interface: self.interface.clone().unwrap_or_default(),
+                bpf: self.bpf.clone(),
+                snaplen: self.snaplen,
+                buffer_size: self.buffer_size,
+                promiscuous: !self.no_promisc,
+            },
+            export: self.common.export.clone(),
+            engine: self.common.engine_config(),
+            classifier: Arc::new(self.sources.load()?),
+            user: self.user.clone(),
+            tui,
+            status_interval: secs(self.status_interval),
+            summary_interval: secs(self.summary_interval),
+        })
+    }
 }
 
 #[derive(Args, Debug)]

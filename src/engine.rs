@@ -3,6 +3,7 @@
 //! does no I/O and reads no clock, so a replay is deterministic and tests can drive it directly.
 
 use crate::aggregate::record::{FLOW_SCHEMA, FlowRecord, TlsFacts, proto_name};
+use crate::aggregate::summary::SummaryBuilder;
 use crate::classify::Classifier;
 use crate::classify::encrypted_dns::encrypted_dns_kind;
 use crate::classify::names::{NameCache, NameHit};
@@ -159,6 +160,15 @@ impl Engine {
     pub fn finish(&mut self, reason: EndReason) {
         self.flows.finish(reason);
         self.collect_ended();
+    }
+
+    /// Folds a record of every flow still open into `builder` without ending any (end reason
+    /// `"active"`, no TLS details), classified as if it ended now: a running summary then covers
+    /// the flows in progress. Costs O(active flows); meant for a few snapshots per second.
+    pub fn fold_active(&self, builder: &mut SummaryBuilder) {
+        for f in self.flows.iter() {
+            builder.add(&active_record(f, &self.classifier));
+        }
     }
 
     /// Takes the records of flows that ended since the last call, in the order they ended.
@@ -343,6 +353,85 @@ fn record_of(ended: EndedFlow<FlowState>, classifier: &Classifier) -> FlowRecord
         tls,
         quic_version: d.quic_version_name(),
         dns: d.dns.take().map(|b| *b),
+        encrypted_dns: edns.is_some(),
+        encrypted_dns_kind: edns,
+        provider: class.provider,
+        matched: class.matched,
+        dst_country: class.dst_country,
+        dst_asn: class.dst_asn,
+        dst_as_org: class.dst_as_org,
+        restricted: class.restricted,
+        policy_rule: class.policy_rule,
+    }
+}
+
+/// The record of a flow still open, for running summaries: counters, names and classification as
+/// `record_of` would give them now, without the TLS and DNS details (summaries do not read them).
+fn active_record(f: &Flow<FlowState>, classifier: &Classifier) -> FlowRecord {
+    let (client, server) = (f.client(), f.server());
+    let d = &f.data.dissect;
+    let dns_name = f.data.dns.as_ref().map(|hit| hit.name.to_string());
+    let client_hello = d.client_hello();
+    let sni = client_hello.and_then(|h| h.sni.clone());
+    let cert_name = d.server_hello().and_then(|h| h.cert_names.first().cloned());
+    let sni_source = if d.proto == AppProto::Quic {
+        "quic_sni"
+    } else {
+        "tls_sni"
+    };
+    // Same precedence as `record_of`: SNI, HTTP Host, the DNS name, the certificate's name.
+    let (server_name, name_source) = match (sni, &d.http_host, &dns_name, cert_name) {
+        (Some(sni), ..) => (Some(sni), Some(sni_source)),
+        (None, Some(host), ..) => (Some(host.clone()), Some("http_host")),
+        (None, None, Some(name), _) => (Some(name.clone()), Some("dns")),
+        (None, None, None, Some(cert)) => (Some(cert), Some("tls_cert")),
+        _ => (None, None),
+    };
+    let mut names: Vec<&str> = Vec::with_capacity(2);
+    names.extend(server_name.as_deref());
+    names.extend(
+        dns_name
+            .as_deref()
+            .filter(|n| Some(*n) != server_name.as_deref()),
+    );
+    let ja4 = match client_hello {
+        Some(h) if classifier.signatures.has_ja4() => Some(h.ja4(d.transport())),
+        _ => None,
+    };
+    let class = classifier.classify(&names, server.ip, ja4.as_deref());
+    let edns = encrypted_dns_kind(
+        f.key.proto,
+        server.port,
+        client_hello.and_then(|h| h.sni.as_deref()),
+        server.ip,
+    );
+    FlowRecord {
+        schema: FLOW_SCHEMA,
+        ts_start: f.first_ts,
+        ts_end: f.last_ts,
+        proto: proto_name(f.key.proto),
+        client_ip: client.ip,
+        client_port: client.port,
+        server_ip: server.ip,
+        server_port: server.port,
+        vlan: f.key.vlan,
+        tunnel: f.tunnel.map(|t| t.as_str()),
+        c2s_packets: f.c2s.packets,
+        c2s_bytes: f.c2s.bytes,
+        c2s_payload_bytes: f.c2s.payload_bytes,
+        s2c_packets: f.s2c.packets,
+        s2c_bytes: f.s2c.bytes,
+        s2c_payload_bytes: f.s2c.payload_bytes,
+        end_reason: "active",
+        app: None,
+        server_name,
+        name_source,
+        dns_name,
+        dns_chain: Vec::new(),
+        http_host: d.http_host.clone(),
+        tls: None,
+        quic_version: None,
+        dns: None,
         encrypted_dns: edns.is_some(),
         encrypted_dns_kind: edns,
         provider: class.provider,

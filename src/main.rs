@@ -1,11 +1,14 @@
+use aiwatch::capture::live::list_interfaces;
 use aiwatch::classify::signatures::{check_command, match_command};
 use aiwatch::cli::{Cli, Command, SignaturesCommand};
-use aiwatch::runtime::replay;
+use aiwatch::runtime::live::pace::Speed;
+use aiwatch::runtime::{live, replay};
 use clap::Parser;
 use std::io::Write;
 use std::process::ExitCode;
 
-/// Exit codes: 0 done, 1 a capture broke mid-way or a check found errors, 2 bad input (nothing done).
+/// Exit codes: 0 done, 1 a capture broke mid-way or a check found errors, 2 bad input (nothing done:
+/// unreadable file, bad interface or filter, missing capture privilege).
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -22,11 +25,34 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     let mut out = stdout.lock();
     match cli.command {
         Command::Replay(args) => {
-            let outcome = replay::run(&args.options()?, &mut out)?;
+            let opts = args.options()?;
+            let outcome = match (args.tui, args.speed) {
+                (false, None | Some(Speed::Max)) => replay::run(&opts, &mut out)?,
+                (tui, speed) => {
+                    let speed = speed.unwrap_or(Speed::Factor(1.0));
+                    live::watch::run(&opts, speed, tui, &mut out)?
+                }
+            };
             Ok(match outcome.read_error {
                 None => ExitCode::SUCCESS,
                 Some(e) => {
                     eprintln!("aiwatch: {e} (everything before it was processed and reported)");
+                    ExitCode::FAILURE
+                }
+            })
+        }
+        Command::Live(args) if args.list_interfaces => {
+            write!(out, "{}", list_interfaces()?).map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Live(args) => {
+            let outcome = live::run(&args.options()?, &mut out)?;
+            Ok(match outcome.capture_error {
+                None => ExitCode::SUCCESS,
+                Some(e) => {
+                    eprintln!(
+                        "aiwatch: {e} (everything captured before it was processed and reported)"
+                    );
                     ExitCode::FAILURE
                 }
             })

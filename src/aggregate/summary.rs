@@ -37,7 +37,7 @@ impl Totals {
 }
 
 /// A group's totals while folding: the host set is counted at the end.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Group {
     totals: Totals,
     hosts: HashSet<IpAddr>,
@@ -151,10 +151,26 @@ pub struct Summary {
     pub encrypted_dns_by_client: Vec<EncryptedDnsRow>,
     /// Hosts by bytes they sent plus received as clients, largest first.
     pub top_talkers: Vec<Talker>,
+    /// Live captures only: what reached aiwatch and what was lost before it (flattened in).
+    #[serde(flatten)]
+    pub capture: Option<CaptureCounters>,
 }
 
-/// Folds flow records into a [`Summary`].
-#[derive(Default)]
+/// Packets of a live capture: received by the engine, and lost on the way, by where.
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct CaptureCounters {
+    /// Frames the engine processed.
+    pub packets_received: u64,
+    /// libpcap's `ps_drop`: the capture buffer was full.
+    pub capture_drops: u64,
+    /// libpcap's `ps_ifdrop`: the interface or driver dropped them.
+    pub interface_drops: u64,
+    /// Copied out of libpcap but dropped because the engine's queue was full.
+    pub queue_drops: u64,
+}
+
+/// Folds flow records into a [`Summary`]. Cloned to summarise a run still in progress.
+#[derive(Clone, Default)]
 pub struct SummaryBuilder {
     flows: u64,
     by_proto: BTreeMap<&'static str, u64>,
@@ -352,6 +368,7 @@ impl SummaryBuilder {
             host_provider,
             encrypted_dns_by_client: encrypted_dns,
             top_talkers: top,
+            capture: None,
         }
     }
 }

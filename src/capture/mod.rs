@@ -1,10 +1,12 @@
 //! Capture: the only code that talks to libpcap. Opens capture files (pcap and pcapng, `-` for
-//! standard input) and hands out borrowed [`Frame`]s with their packet time.
+//! standard input) and hands out borrowed [`Frame`]s with their packet time; [`live`] opens network
+//! interfaces.
 //!
 //! libpcap reads everything it can; a pcapng whose interfaces have different link types (which
 //! libpcap refuses mid-file) is read again by a pure-Rust pcapng reader, continuing where libpcap
 //! stopped. Errors name the file and the packet index, so a user knows where a capture broke.
 
+pub mod live;
 mod pcapng_fallback;
 
 use crate::frame::{Frame, LinkType};

@@ -8,6 +8,7 @@ use crate::engine::{Engine, EngineConfig};
 use crate::export::dir::ExportDir;
 use crate::export::{ndjson, text};
 use crate::flow::EndReason;
+use crate::time::Timestamp;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -29,8 +30,34 @@ pub struct ReplayOutcome {
     pub read_error: Option<CaptureError>,
 }
 
+/// What a watched replay adds around the engine (pacing, a running view); [`run`] adds nothing.
+pub trait ReplayHooks {
+    /// Called before each frame is fed, with its packet time (pacing sleeps here).
+    fn before_frame(&mut self, _ts: Timestamp) {}
+    /// Called after each frame: `true` asks for [`ReplayHooks::publish`] now.
+    fn wants_publish(&mut self) -> bool {
+        false
+    }
+    /// A running view: the records of ended flows are already folded into `summary`.
+    fn publish(&mut self, _engine: &Engine, _summary: &SummaryBuilder, _sources: &[String]) {}
+}
+
+/// No hooks: a plain replay.
+pub struct Unwatched;
+
+impl ReplayHooks for Unwatched {}
+
 /// Runs a replay. `Err` means nothing was processed (bad input caught before the first packet).
 pub fn run(opts: &ReplayOptions, out: &mut dyn Write) -> Result<ReplayOutcome, String> {
+    run_with(opts, out, &mut Unwatched)
+}
+
+/// Runs a replay with hooks (see [`ReplayHooks`]).
+pub fn run_with<H: ReplayHooks>(
+    opts: &ReplayOptions,
+    out: &mut dyn Write,
+    hooks: &mut H,
+) -> Result<ReplayOutcome, String> {
     // Open every file and the export directory first: bad input fails before any work is done.
     let mut sources = Vec::with_capacity(opts.files.len());
     for f in &opts.files {
@@ -52,20 +79,24 @@ pub fn run(opts: &ReplayOptions, out: &mut dyn Write) -> Result<ReplayOutcome, S
     let keep = opts.keep_records || export.is_some();
     let mut records = Vec::new();
     let mut summary = SummaryBuilder::default();
-    let mut take = |engine: &mut Engine| {
-        for r in engine.drain_records() {
-            summary.add(&r);
-            if keep {
-                records.push(r);
+    let take =
+        |engine: &mut Engine, summary: &mut SummaryBuilder, records: &mut Vec<FlowRecord>| {
+            for r in engine.drain_records() {
+                summary.add(&r);
+                if keep {
+                    records.push(r);
+                }
             }
-        }
-    };
+        };
     let mut read_error = None;
     'files: for source in &mut sources {
         let mut batch = 0u32;
         loop {
             match source.next_frame() {
-                Ok(Some(frame)) => engine.handle_frame(&frame),
+                Ok(Some(frame)) => {
+                    hooks.before_frame(frame.ts);
+                    engine.handle_frame(&frame);
+                }
                 Ok(None) => break,
                 Err(e) => {
                     read_error = Some(e);
@@ -76,12 +107,17 @@ pub fn run(opts: &ReplayOptions, out: &mut dyn Write) -> Result<ReplayOutcome, S
             batch += 1;
             if batch == 4096 {
                 batch = 0;
-                take(&mut engine);
+                take(&mut engine, &mut summary, &mut records);
+            }
+            if hooks.wants_publish() {
+                take(&mut engine, &mut summary, &mut records);
+                hooks.publish(&engine, &summary, &names);
             }
         }
     }
     engine.finish(EndReason::EndOfCapture);
-    take(&mut engine);
+    take(&mut engine, &mut summary, &mut records);
+    hooks.publish(&engine, &summary, &names);
     records.sort_by_cached_key(FlowRecord::sort_key);
     let summary = summary.finish(&names, engine.stats(), &engine.table_stats());
     match &export {
