@@ -54,5 +54,8 @@ pub const AVAILABLE: bool = false;
 
 /// The terminal UI, or why there is none.
 pub fn attach() -> Result<Ui, String> {
-    Err("the terminal UI is not built yet in this version (use --no-tui)".to_string())
+    Err(
+        "the terminal UI is not built into this version of aiwatch yet (run without --tui)"
+            .to_string(),
+    )
 }
