@@ -11,7 +11,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -195,27 +195,42 @@ impl Live {
     }
 
     /// SIGTERM, then waits for a clean exit (0) within `limit`.
-    fn stop(mut self, limit: Duration) -> Vec<String> {
+    fn stop(self, limit: Duration) -> Vec<String> {
         // SAFETY: kill(2) on our own child's pid (`ip netns exec` execs aiwatch in place).
         unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+        let (status, stderr) = self.wait_exit(limit);
+        assert!(
+            status.success(),
+            "aiwatch live exited with {status}; stderr:\n{}",
+            stderr.join("\n")
+        );
+        stderr
+    }
+
+    /// Waits for aiwatch to exit by itself within `limit`.
+    fn wait_exit(mut self, limit: Duration) -> (ExitStatus, Vec<String>) {
         let deadline = Instant::now() + limit;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
                 self.stderr.extend(self.lines.iter());
-                assert!(
-                    status.success(),
-                    "aiwatch live exited with {status}; stderr:\n{}",
-                    self.stderr.join("\n")
-                );
-                return self.stderr;
+                return (status, self.stderr);
             }
             if Instant::now() > deadline {
                 let _ = self.child.kill();
-                panic!("aiwatch live did not stop within {limit:?} of SIGTERM");
+                panic!("aiwatch live did not exit within {limit:?}");
             }
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+}
+
+/// Waits up to 10 s for `path` to exist.
+fn wait_for_file(path: &Path) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !path.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    path.exists()
 }
 
 /// `tcpreplay` into `vb`; returns the packets it reports sent ("Actual: N packets").
@@ -430,7 +445,11 @@ fn user_flag_drops_root_after_opening_the_interface() {
     let dir = Scratch::new("user");
     // The unprivileged user writes the export.
     run(Command::new("chmod").arg("0777").arg(&dir.0));
-    let live = Live::start(&ns, &dir.0, &["--user", "nobody"]);
+    let live = Live::start(
+        &ns,
+        &dir.0,
+        &["--user", "nobody", "--summary-interval", "1"],
+    );
     let status = std::fs::read_to_string(format!("/proc/{}/status", live.child.id())).unwrap();
     let uids = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
     let gids = status.lines().find(|l| l.starts_with("Gid:")).unwrap();
@@ -444,8 +463,38 @@ fn user_flag_drops_root_after_opening_the_interface() {
         ["65534"; 4]
     );
     let sent = tcpreplay(&ns, &["--pps", "1000", CAPTURE]);
-    std::thread::sleep(Duration::from_millis(300));
+    // --summary-interval: summary.json is (re)written while capturing, by the unprivileged user.
+    assert!(wait_for_file(&dir.0.join("summary.json")));
     live.stop(Duration::from_secs(20));
     let s = read_json(&dir.0.join("summary.json"));
     assert_eq!(summary_counter(&s, "packets_received"), sent);
+}
+
+#[test]
+fn interface_vanishing_mid_capture_reports_what_was_captured_and_exits_1() {
+    if !can_run("live_vanish") {
+        return;
+    }
+    let ns = Netns::create("vanish");
+    let dir = Scratch::new("vanish");
+    let live = Live::start(&ns, &dir.0, &["--summary-interval", "1"]);
+    let sent = tcpreplay(&ns, &["--pps", "1000", CAPTURE]);
+    let summary = dir.0.join("summary.json");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline
+        && (!summary.exists() || summary_counter(&read_json(&summary), "packets_received") < sent)
+    {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    ns.ip(&["link", "del", "va"]);
+    let (status, stderr) = live.wait_exit(Duration::from_secs(20));
+    assert_eq!(status.code(), Some(1), "{stderr:?}");
+    let last = stderr.last().cloned().unwrap_or_default();
+    assert!(
+        last.starts_with("aiwatch: va: ") && last.contains("everything captured before it"),
+        "{stderr:?}"
+    );
+    let s = read_json(&summary);
+    assert_eq!(summary_counter(&s, "packets_received"), sent);
+    assert_eq!(read_ndjson(&dir.0.join("flows.ndjson")).len(), 10);
 }

@@ -273,8 +273,9 @@ impl Driver<'_> {
         let mut last_status = start;
         let mut last_summary = start;
         let mut last_view = start;
-        let mut mark = self.mark(start);
-        let mut rates = Rates::default();
+        // Rates are over the interval since the previous status line (or view).
+        let mut status_mark = self.mark(start);
+        let mut view_mark = self.mark(start);
         loop {
             match queue.recv_timeout(POLL) {
                 Ok(mut batch) => {
@@ -297,20 +298,19 @@ impl Driver<'_> {
                 self.engine.handle_timeout(wall_clock().max(last_ts));
             }
             self.take_records();
-            let rate_every = status_every.unwrap_or(VIEW_EVERY).min(VIEW_EVERY);
-            if now.duration_since(mark.at) >= rate_every {
-                let next = self.mark(now);
-                rates = rates_between(&mark, &next);
-                mark = next;
-            }
             if let Some(every) = status_every
                 && now.duration_since(last_status) >= every
             {
                 last_status = now;
-                eprintln!("{}", self.status_line(rates));
+                let next = self.mark(now);
+                eprintln!("{}", self.status_line(rates_between(&status_mark, &next)));
+                status_mark = next;
             }
             if self.view.is_some() && now.duration_since(last_view) >= VIEW_EVERY {
                 last_view = now;
+                let next = self.mark(now);
+                let rates = rates_between(&view_mark, &next);
+                view_mark = next;
                 let s = self.summary(true, self.capture_counters());
                 self.publish(&s, rates);
             }
