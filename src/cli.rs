@@ -160,6 +160,11 @@ pub struct LiveArgs {
     /// Do not put the interface in promiscuous mode (a span port usually needs it).
     #[arg(long)]
     pub no_promisc: bool,
+    /// libpcap immediate mode: every frame handed over at once instead of within 100 ms. On Linux
+    /// it uses a ring with one 64 KiB slot per frame: give it a large --buffer-size or a small
+    /// --snaplen, or bursts are dropped.
+    #[arg(long)]
+    pub immediate: bool,
     /// Run as this user once the interface is open (drops root).
     #[arg(long, value_name = "NAME")]
     pub user: Option<String>,
@@ -194,6 +199,7 @@ impl LiveArgs {
                 snaplen: self.snaplen,
                 buffer_size: self.buffer_size,
                 promiscuous: !self.no_promisc,
+                immediate: self.immediate,
             },
             export: self.common.export.clone(),
             engine: self.common.engine_config(),

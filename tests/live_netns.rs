@@ -360,12 +360,24 @@ fn live_capture_at_a_moderate_rate_reports_the_flows_replay_reports() {
 
 #[test]
 fn live_capture_at_top_speed_accounts_for_every_packet_sent() {
-    if !can_run("live_topspeed") {
-        return;
+    if can_run("live_topspeed") {
+        top_speed("topspeed", &[]);
     }
-    let ns = Netns::create("topspeed");
-    let dir = Scratch::new("topspeed");
-    let live = Live::start(&ns, &dir.0, &[]);
+}
+
+/// Immediate mode's ring (one 64 KiB slot per frame on a veth with offloads) drops much of a burst
+/// on a small machine: the counters still account for every packet.
+#[test]
+fn live_capture_in_immediate_mode_at_top_speed_accounts_for_every_packet_sent() {
+    if can_run("live_topspeed_immediate") {
+        top_speed("immediate", &["--immediate"]);
+    }
+}
+
+fn top_speed(test: &str, args: &[&str]) {
+    let ns = Netns::create(test);
+    let dir = Scratch::new(test);
+    let live = Live::start(&ns, &dir.0, args);
     let backlog_drops_before = ns.counter("vb", "tx_dropped") + ns.counter("va", "rx_dropped");
     let sent = tcpreplay(&ns, &["--topspeed", "--loop", "200", CAPTURE]);
     std::thread::sleep(Duration::from_millis(500));
@@ -379,7 +391,7 @@ fn live_capture_at_top_speed_accounts_for_every_packet_sent() {
     let interface = summary_counter(&s, "interface_drops");
     let queue = summary_counter(&s, "queue_drops");
     eprintln!(
-        "topspeed: sent {sent}, received {received}, dropped: capture {capture}, interface \
+        "{test}: sent {sent}, received {received}, dropped: capture {capture}, interface \
          {interface}, queue {queue}; veth drops before the socket {backlog_drops}"
     );
     assert_eq!(sent, 174 * 200);

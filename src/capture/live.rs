@@ -1,7 +1,7 @@
 //! Live capture from a network interface through libpcap.
 //!
-//! Contract: [`LiveSource::open`] opens an interface (promiscuous unless asked not to, immediate
-//! mode, nanosecond timestamps, a read timeout so a quiet link still returns control), and applies a
+//! Contract: [`LiveSource::open`] opens an interface (promiscuous unless asked not to, nanosecond
+//! timestamps, frames handed over within a read timeout, or at once in immediate mode), and applies a
 //! BPF filter compiled by libpcap. [`LiveSource::dispatch`] copies the frames libpcap has ready into
 //! a reusable [`FrameBatch`]: once a batch's buffers have grown to their capacity nothing is allocated
 //! per packet. Packet time is the capture timestamp libpcap gives. Errors are one clear line each
@@ -18,8 +18,9 @@ use std::fmt;
 pub const BATCH_BYTES: usize = 1 << 20;
 /// Frames one batch holds.
 pub const BATCH_FRAMES: usize = 1024;
-/// Milliseconds libpcap waits for packets before handing control back. Not every Linux ring honours
-/// it, so a stop request also wakes the capture with `pcap_breakloop`.
+/// Milliseconds a captured frame may wait in libpcap's ring before it is handed over (the TPACKET_V3
+/// block timeout on Linux). A quiet link may block a read longer, so a stop request also wakes the
+/// capture with `pcap_breakloop`.
 pub const READ_TIMEOUT_MS: i32 = 100;
 
 /// How to open the interface.
@@ -31,6 +32,11 @@ pub struct LiveConfig {
     /// libpcap's kernel buffer size in bytes (libpcap's default when `None`).
     pub buffer_size: Option<u32>,
     pub promiscuous: bool,
+    /// libpcap's immediate mode: each packet delivered at once. On Linux it selects the TPACKET_V2
+    /// ring, whose slots are sized for the largest frame (64 KiB on interfaces with offloads), so
+    /// the default buffer holds only a few dozen frames and bursts are dropped. Off by default: the
+    /// TPACKET_V3 ring packs frames and hands them over within [`READ_TIMEOUT_MS`].
+    pub immediate: bool,
 }
 
 /// Why the interface could not be captured on. `Display` is the one line the user reads.
@@ -174,6 +180,7 @@ impl Breaker {
 /// An open interface.
 pub struct LiveSource {
     interface: String,
+    immediate: bool,
     cap: Capture<Active>,
     link: LinkType,
     snaplen: u32,
@@ -195,7 +202,7 @@ impl LiveSource {
         let mut inactive = Capture::from_device(interface.as_str())
             .map_err(pcap_err)?
             .promisc(config.promiscuous)
-            .immediate_mode(true)
+            .immediate_mode(config.immediate)
             .snaplen(snaplen)
             .timeout(READ_TIMEOUT_MS)
             .precision(pcap::Precision::Nano);
@@ -212,10 +219,20 @@ impl LiveSource {
         let link = LinkType::from_linktype(cap.get_datalink().0 as u32);
         Ok(LiveSource {
             interface,
+            immediate: config.immediate,
             cap,
             link,
             snaplen: config.snaplen,
         })
+    }
+
+    /// How long a frame may sit in libpcap's ring before a read can see it.
+    pub fn handover_delay(&self) -> std::time::Duration {
+        if self.immediate {
+            std::time::Duration::ZERO
+        } else {
+            std::time::Duration::from_millis(READ_TIMEOUT_MS as u64)
+        }
     }
 
     pub fn interface(&self) -> &str {
@@ -275,6 +292,7 @@ impl LiveSource {
     pub fn nonblocking(self) -> Result<LiveSource, LiveError> {
         let LiveSource {
             interface,
+            immediate,
             cap,
             link,
             snaplen,
@@ -282,6 +300,7 @@ impl LiveSource {
         match cap.setnonblock() {
             Ok(cap) => Ok(LiveSource {
                 interface,
+                immediate,
                 cap,
                 link,
                 snaplen,

@@ -102,10 +102,15 @@ pub fn run(opts: &LiveOptions, out: &mut dyn Write) -> Result<LiveOutcome, Strin
     let counters = Arc::new(capture_thread::CaptureCounters::default());
     let source_name = src.interface().to_string();
     eprintln!(
-        "aiwatch: capturing on {} ({}, snaplen {}{}{}); stop with Ctrl-C or SIGTERM",
+        "aiwatch: capturing on {} ({}, snaplen {}{}{}{}); stop with Ctrl-C or SIGTERM",
         source_name,
         src.link_name(),
         opts.capture.snaplen,
+        if opts.capture.immediate {
+            ", immediate"
+        } else {
+            ""
+        },
         if opts.capture.promiscuous {
             ", promiscuous"
         } else {

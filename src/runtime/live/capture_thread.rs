@@ -120,6 +120,9 @@ pub fn run(
         (_, Err(e)) => return (CaptureStats::default(), error.or(Some(e))),
         (drain, Ok(mut src)) => {
             if drain {
+                // Frames in a ring block the kernel has not handed over yet become readable
+                // within the hand-over delay.
+                std::thread::sleep(src.handover_delay());
                 drain_held(&mut src, &mut batch, &mut spare, &queue, &recycled);
             }
             src
