@@ -100,3 +100,9 @@ pub mod tls {
     /// ALPN protocol names kept from one hello.
     pub const MAX_ALPN_VALUES: usize = 32;
 }
+
+/// Proxy preambles before a tunnelled TLS stream (`dissect::proxy`).
+pub mod proxy {
+    /// Bytes searched for the end of a CONNECT request or response header block.
+    pub const MAX_PREAMBLE: usize = 4 * 1024;
+}

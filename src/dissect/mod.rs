@@ -4,6 +4,7 @@
 pub mod dns;
 pub mod http;
 pub mod limits;
+pub mod proxy;
 pub mod quic;
 pub mod session;
 pub mod tls;

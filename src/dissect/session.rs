@@ -8,6 +8,7 @@
 
 use super::dns::{self, DnsMessage, DnsRecord, split_tcp_messages};
 use super::http::{HttpScan, scan_http_host};
+use super::proxy::{Preamble, Proxy, client_preamble, server_preamble};
 use super::quic::{QuicClientInitials, QuicProgress, looks_like_client_initial, quic_version_name};
 use super::tls::{self, ClientHello, Scan, ServerHello, TlsRecord, Transport};
 use crate::flow::Direction;
@@ -52,6 +53,10 @@ pub struct FlowDissector {
     drop: Option<DissectDrop>,
     /// DNS-over-TCP responses not yet handed to the caller.
     tcp_responses: Vec<DnsMessage>,
+    /// A proxy preamble (HTTP CONNECT, SOCKS) before the tunnelled stream, and where the tunnelled
+    /// bytes start in each direction once known.
+    pub proxy: Option<Proxy>,
+    tunnel_start: [Option<usize>; 2],
 }
 
 /// DNS, mDNS and LLMNR ports.
@@ -103,6 +108,24 @@ impl FlowDissector {
     fn client_head(&mut self, head: &[u8], server_port: u16, last: bool) -> HeadNeed {
         if self.proto == AppProto::Dns {
             return self.dns_tcp(Direction::ClientToServer, head);
+        }
+        // A proxy preamble first (HTTP CONNECT, SOCKS): the TLS to read comes after it.
+        if self.proto == AppProto::Unknown && self.proxy.is_none() {
+            match client_preamble(head) {
+                Preamble::Ends(proxy, at) => {
+                    self.proxy = Some(proxy);
+                    self.tunnel_start[0] = Some(at);
+                }
+                Preamble::Pending if !last => return HeadNeed::More,
+                Preamble::Pending | Preamble::No => {}
+            }
+        }
+        let head = match self.tunnel_start[0] {
+            Some(at) => head.get(at..).unwrap_or(&[]),
+            None => head,
+        };
+        if self.proxy.is_some() && head.is_empty() {
+            return if last { HeadNeed::Done } else { HeadNeed::More };
         }
         if matches!(self.proto, AppProto::Unknown | AppProto::Tls) {
             match tls::scan_client_stream(head) {
@@ -168,6 +191,31 @@ impl FlowDissector {
             }
             AppProto::Unknown | AppProto::Tls => {}
         }
+        if let Some(proxy) = self.proxy {
+            let at = match self.tunnel_start[1] {
+                Some(at) => at,
+                None => match server_preamble(proxy, head) {
+                    Preamble::Ends(_, at) => {
+                        self.tunnel_start[1] = Some(at);
+                        at
+                    }
+                    Preamble::Pending if !last => return HeadNeed::More,
+                    Preamble::Pending | Preamble::No => {
+                        self.server_done = true;
+                        return HeadNeed::Done;
+                    }
+                },
+            };
+            let head = head.get(at..).unwrap_or(&[]);
+            if head.is_empty() && !last {
+                return HeadNeed::More;
+            }
+            return self.server_tls(head, last);
+        }
+        self.server_tls(head, last)
+    }
+
+    fn server_tls(&mut self, head: &[u8], last: bool) -> HeadNeed {
         let scan = if last {
             tls::scan_server_stream_final(head)
         } else {
