@@ -266,7 +266,10 @@ fn record_of(ended: EndedFlow<FlowState>, classifier: &Classifier) -> FlowRecord
     let dns_name = dns_hit.as_ref().map(|hit| hit.name.to_string());
     let transport = d.transport();
     let (client_hello, server_hello) = d.take_hellos();
-    let sni = client_hello.as_ref().and_then(|h| h.sni.clone());
+    let sni = client_hello
+        .as_ref()
+        .and_then(|h| h.sni.clone())
+        .or_else(|| d.gquic_sni().map(str::to_string));
     let cert_name = server_hello
         .as_ref()
         .and_then(|h| h.cert_names.first().cloned());

@@ -106,3 +106,11 @@ pub mod proxy {
     /// Bytes searched for the end of a CONNECT request or response header block.
     pub const MAX_PREAMBLE: usize = 4 * 1024;
 }
+
+/// Google QUIC cleartext handshake messages (`dissect::gquic`).
+pub mod gquic {
+    /// Bytes of a datagram searched for the CHLO tag.
+    pub const MAX_CHLO_SEARCH: usize = 1500;
+    /// Tag/value entries accepted in one CHLO (Chrome sends about 30).
+    pub const MAX_CHLO_TAGS: usize = 128;
+}

@@ -2,6 +2,7 @@
 //! never panic, never allocate without a bound; every cap lives in [`limits`].
 
 pub mod dns;
+pub mod gquic;
 pub mod http;
 pub mod limits;
 pub mod proxy;

@@ -7,6 +7,7 @@
 //! response is parsed, bounded, because every answer feeds the name cache).
 
 use super::dns::{self, DnsMessage, DnsRecord, split_tcp_messages};
+use super::gquic;
 use super::http::{HttpScan, scan_http_host};
 use super::proxy::{Preamble, Proxy, client_preamble, server_preamble};
 use super::quic::{QuicClientInitials, QuicProgress, looks_like_client_initial, quic_version_name};
@@ -56,7 +57,20 @@ pub struct FlowDissector {
     /// A proxy preamble (HTTP CONNECT, SOCKS) before the tunnelled stream, and where the tunnelled
     /// bytes start in each direction once known.
     pub proxy: Option<Proxy>,
+    /// The server name of a Google QUIC (Q0xx) cleartext CHLO.
+    gquic_sni: Option<String>,
     tunnel_start: [Option<usize>; 2],
+}
+
+/// A long-header packet of a QUIC version whose Initials can be opened (0-RTT and Handshake packets
+/// may be captured before the Initial).
+fn is_quic_long_header(payload: &[u8]) -> bool {
+    match payload {
+        [first, v0, v1, v2, v3, ..] if first & 0xc0 == 0xc0 => {
+            super::quic::version::params(u32::from_be_bytes([*v0, *v1, *v2, *v3])).is_some()
+        }
+        _ => false,
+    }
 }
 
 /// DNS, mDNS and LLMNR ports.
@@ -283,9 +297,19 @@ impl FlowDissector {
             AppProto::Unknown => {
                 if is_dns_port(server_port) || is_dns_port(client_port) {
                     self.proto = AppProto::Dns;
-                } else if dir == Direction::ClientToServer && looks_like_client_initial(payload) {
+                } else if dir == Direction::ClientToServer
+                    && (looks_like_client_initial(payload) || is_quic_long_header(payload))
+                {
                     self.proto = AppProto::Quic;
                     self.quic = Some(Box::default());
+                } else if let Some(version) =
+                    gquic::version(payload).filter(|_| dir == Direction::ClientToServer)
+                {
+                    self.proto = AppProto::Quic;
+                    self.quic_version = Some(version);
+                    self.gquic_sni = gquic::chlo_sni(payload);
+                    self.finish_quic();
+                    return None;
                 } else if !payload.is_empty() {
                     self.proto = AppProto::Other;
                     self.finish_non_tls();
@@ -351,7 +375,15 @@ impl FlowDissector {
 
     /// The SNI of the client's hello (TLS or QUIC).
     pub fn sni(&self) -> Option<&str> {
-        self.client_hello.as_ref()?.sni.as_deref()
+        match &self.client_hello {
+            Some(hello) => hello.sni.as_deref(),
+            None => self.gquic_sni.as_deref(),
+        }
+    }
+
+    /// The server name of a Google QUIC cleartext CHLO.
+    pub fn gquic_sni(&self) -> Option<&str> {
+        self.gquic_sni.as_deref()
     }
 
     pub fn client_hello(&self) -> Option<&ClientHello> {

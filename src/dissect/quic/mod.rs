@@ -24,7 +24,7 @@
 mod crypto_stream;
 mod keys;
 mod packet;
-mod version;
+pub(crate) mod version;
 
 #[cfg(test)]
 mod rfc_vectors;
