@@ -4,7 +4,7 @@
 
 use crate::aggregate::record::{FLOW_SCHEMA, FlowRecord, TlsFacts, proto_name};
 use crate::classify::Classifier;
-use crate::classify::encrypted_dns::encrypted_dns_kind;
+use crate::classify::encrypted_dns::{encrypted_dns_kind, kind_by_alpn};
 use crate::classify::names::{NameCache, NameHit};
 use crate::decode::{Decoded, Decoder, L4, Malformed, Packet, fragments::FragmentLimits};
 use crate::dissect::dns::{DnsMessage, is_mdns_or_llmnr, resolve_chain};
@@ -307,7 +307,13 @@ fn record_of(ended: EndedFlow<FlowState>, classifier: &Classifier) -> FlowRecord
         .as_ref()
         .and_then(|t| t.client.as_ref())
         .and_then(|h| h.sni.as_deref());
-    let edns = encrypted_dns_kind(f.key.proto, server.port, sni, server.ip);
+    let alpn = tls
+        .as_ref()
+        .and_then(|t| t.client.as_ref())
+        .map(|h| h.alpn.as_slice())
+        .unwrap_or_default();
+    let edns = encrypted_dns_kind(f.key.proto, server.port, sni, server.ip)
+        .or_else(|| kind_by_alpn(alpn.iter().map(Vec::as_slice)));
     let dns_chain = match &dns_hit {
         Some(hit) if hit.chain.len() > 1 => hit.chain.iter().map(|n| n.to_string()).collect(),
         _ => Vec::new(),
