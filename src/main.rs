@@ -22,7 +22,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     let mut out = stdout.lock();
     match cli.command {
         Command::Replay(args) => {
-            let outcome = replay::run(&args.options()?, &mut out)?;
+            let outcome =
+                replay::run_with_export(&args.options()?, &args.export_options(), &mut out)?;
             Ok(match outcome.read_error {
                 None => ExitCode::SUCCESS,
                 Some(e) => {
