@@ -72,7 +72,7 @@ pub fn timeline(title: &str, columns: &[Column]) -> String {
         .max(1);
     let n = columns.len().max(1) as u32;
     let slot = (plot_w / n).max(1);
-    let col_w = (slot * 8 / 10).max(1);
+    let col_w = (slot * 8 / 10).clamp(1, 48);
     let mut s = String::new();
     let _ = write!(
         s,
@@ -105,14 +105,27 @@ pub fn timeline(title: &str, columns: &[Column]) -> String {
             );
         }
     }
-    if let (Some(first), Some(last)) = (columns.first(), columns.last()) {
+    if let (Some(first), Some(last)) = (
+        columns.first(),
+        columns.last().filter(|_| columns.len() > 1),
+    ) {
         let _ = write!(
             s,
             r#"<text x="{left}" y="{ly}" class="value">{f}</text><text x="{rx}" y="{ly}" text-anchor="end" class="value">{l}</text>"#,
             ly = h - 8,
             f = escape(&first.start),
-            rx = left + plot_w,
+            rx = left + 2 + slot * (columns.len() as u32 - 1) + col_w,
             l = escape(&last.start),
+        );
+    }
+    if columns.len() == 1
+        && let Some(first) = columns.first()
+    {
+        let _ = write!(
+            s,
+            r#"<text x="{left}" y="{ly}" class="value">{f}</text>"#,
+            ly = h - 8,
+            f = escape(&first.start),
         );
     }
     s.push_str("</svg>");

@@ -69,7 +69,8 @@ h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 8px;border-bott
 .card .k{font-size:12px;color:#5b6575}.card .v{font-size:20px;font-weight:600}.card.bad .v{color:#b42318}
 table{border-collapse:collapse;width:100%;font-size:13px;margin:6px 0}th,td{border-bottom:1px solid #e6e9ef;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f4f6f9;font-weight:600}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
-td.mono{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:12px;word-break:break-all}
+td.mono{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:12px;white-space:nowrap}
+td.fp{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:11px;word-break:break-all;min-width:180px}td.t{white-space:nowrap}
 .tag{display:inline-block;border-radius:4px;padding:0 6px;font-size:12px}.tag.r{background:#fde2e1;color:#912018}.tag.a{background:#e3ecfd;color:#1b4db3}
 svg.chart{display:block;margin:6px 0;max-width:100%;height:auto}svg text{font-size:12px;fill:#1d2430}
 .bar-r{fill:#d92d20}.bar-a{fill:#3b6fd8}.bar-o{fill:#9aa4b2}.axis{stroke:#9aa4b2;stroke-width:1}
@@ -421,7 +422,7 @@ fn top_flows(h: &mut String, records: &[FlowRecord]) {
             .unwrap_or_default();
         let _ = write!(
             h,
-            r#"<tr><td>{}</td><td class="mono">{}:{}</td><td class="mono">{}:{} {}</td><td>{}</td><td>{}</td><td>{}</td><td class="mono">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
+            r#"<tr><td class="t">{}</td><td class="mono">{}:{}</td><td class="mono">{}:{} {}</td><td>{}</td><td>{}</td><td>{}</td><td class="fp">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
             r.ts_start.rfc3339(),
             r.client_ip,
             r.client_port,
