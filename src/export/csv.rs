@@ -128,6 +128,8 @@ fn flatten_into(out: &mut BTreeMap<String, String>, prefix: &str, v: &Value) {
             let vals: Vec<String> = items.iter().map(scalar).collect();
             out.insert(prefix.to_string(), vals.join(";"));
         }
+        // A null (an absent object such as `provider`) is an empty cell of every column under it.
+        Value::Null => {}
         other => {
             out.insert(prefix.to_string(), scalar(other));
         }
