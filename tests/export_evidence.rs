@@ -81,19 +81,27 @@ fn evidence_pcap_replays_to_the_restricted_flows_with_their_packet_counts() {
 }
 
 #[test]
-fn write_matched_refuses_standard_input_before_reading() {
+fn write_matched_refuses_standard_input_and_an_existing_file() {
     let dir = scratch("evidence-stdin");
+    let target = dir.join("m.pcap");
     let opts = ExportOptions {
-        write_matched: Some(dir.join("m.pcap")),
+        write_matched: Some(target.clone()),
         ..Default::default()
     };
-    let err = aiwatch::runtime::replay::run_with_export(
-        &replay_opts(&["-".into()]),
-        &opts,
-        &mut std::io::sink(),
-    );
-    // Standard input is opened first by the replay; either way nothing is written.
-    assert!(err.is_err() || !dir.join("m.pcap").exists());
-    assert!(!dir.join("m.pcap").exists());
+    let err = aiwatch::export::prepare(&opts, &["-".into()])
+        .err()
+        .expect("standard input cannot be read twice");
+    assert!(err.contains("standard input"), "{err}");
+    std::fs::write(&target, b"keep").unwrap();
+    let err = aiwatch::export::prepare(&opts, &[capture("ai-tls-mix.pcap")])
+        .err()
+        .expect("an existing file is kept without --force");
+    assert!(err.contains("--force"), "{err}");
+    assert_eq!(std::fs::read(&target).unwrap(), b"keep");
+    let forced = ExportOptions {
+        force: true,
+        ..opts
+    };
+    assert!(aiwatch::export::prepare(&forced, &[capture("ai-tls-mix.pcap")]).is_ok());
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -14,12 +14,21 @@ fn assert_valid_self_contained(html: &str, what: &str) {
         "{what}: HTML5 parse errors: {:?}",
         doc.errors
     );
-    let lower = html.to_ascii_lowercase();
-    assert!(!lower.contains("<script"), "{what}: a script element");
-    for attr in ["src=", "href=", "url("] {
+    // Judged on the parsed tree: text that merely mentions `src=` (escaped) is fine.
+    let outside =
+        scraper::Selector::parse("script, link, img, iframe, object, embed, [src], [href]")
+            .expect("selector");
+    let found: Vec<String> = doc.select(&outside).map(|e| e.html()).collect();
+    assert!(
+        found.is_empty(),
+        "{what}: elements that run or fetch: {found:?}"
+    );
+    let styles = scraper::Selector::parse("style").expect("selector");
+    for style in doc.select(&styles) {
+        let css = style.text().collect::<String>();
         assert!(
-            !lower.contains(attr),
-            "{what}: references an outside resource ({attr})"
+            !css.contains("url(") && !css.contains("@import"),
+            "{what}: CSS fetches"
         );
     }
 }
@@ -117,4 +126,11 @@ fn names_from_the_capture_are_escaped() {
     let html = String::from_utf8(out).unwrap();
     assert_valid_self_contained(&html, "hostile names");
     assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
+}
+
+#[test]
+fn the_html_checker_does_catch_errors() {
+    // Guards the checks above: a missing doctype and a stray end tag are HTML5 parse errors.
+    let doc = scraper::Html::parse_document("<html><body><p>x</span></p></body></html>");
+    assert!(!doc.errors.is_empty());
 }
