@@ -4,10 +4,10 @@
 //! [`FlowSpan`]: protocol, both endpoints, VLAN and the flow's first and last packet time (one 5-tuple
 //! may hold several flows over time: only packets inside a kept flow's span are written). Promises
 //! every frame of those flows, unchanged (same bytes, original length, nanosecond time) in input
-//! order, in the link type of the first input file; frames of files with another link type are
-//! skipped and counted (`EvidenceStats::skipped_link_type`). IP fragments held for reassembly are
-//! written with the frame that completes the datagram only (earlier fragments are counted as
-//! `skipped_fragments`). The file is written under a temporary name and renamed when complete.
+//! order, in the link type of the first input file; matching frames with another link type (a later
+//! file, or a pcapng interface) are skipped and counted (`EvidenceStats::skipped_link_type`). IP
+//! fragments held for reassembly are written with the frame that completes the datagram only
+//! (earlier fragments are counted as `skipped_fragments`). The file is written under a temporary name and renamed when complete.
 
 use super::FileSource;
 use crate::aggregate::record::proto_name;
@@ -137,11 +137,8 @@ pub fn write_matched(
                 Ok(None) => break,
                 Err(e) => return Err(fail(e.to_string())),
             };
-            if frame.link != link {
-                stats.skipped_link_type += 1;
-                continue;
-            }
             let (ts, data, orig_len) = (frame.ts, frame.data, frame.orig_len);
+            let same_link = frame.link == link;
             let keep = match decoder.decode(&frame) {
                 Decoded::Packet(p) => {
                     let (sport, dport) = p.l4.ports();
@@ -156,7 +153,9 @@ pub fn write_matched(
                 }
                 _ => false,
             };
-            if keep {
+            if keep && !same_link {
+                stats.skipped_link_type += 1;
+            } else if keep {
                 let header = pcap::PacketHeader {
                     ts: libc::timeval {
                         tv_sec: (ts.as_nanos() / NANOS_PER_SEC) as libc::time_t,

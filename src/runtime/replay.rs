@@ -26,6 +26,8 @@ pub struct ReplayOutcome {
     pub summary: Summary,
     /// A capture that broke mid-way: everything before it was still processed and reported.
     pub read_error: Option<CaptureError>,
+    /// What the export wrote besides its files' names (alerts, evidence frames).
+    pub export: export::ExportReport,
 }
 
 /// Runs a replay. `Err` means nothing was processed (bad input caught before the first packet).
@@ -99,7 +101,7 @@ pub fn run_with_export(
     if !export.writes_files() {
         text::write_summary(out, &summary).map_err(|e| format!("writing the summary: {e}"))?;
     }
-    export::write_export(
+    let export_report = export::write_export(
         &export,
         &RunOutput {
             records: &records,
@@ -112,5 +114,6 @@ pub fn run_with_export(
         records,
         summary,
         read_error,
+        export: export_report,
     })
 }

@@ -351,9 +351,9 @@ fn restricted_hosts(h: &mut String, s: &Summary, alerts: &[Alert]) {
 }
 
 fn timeline(h: &mut String, s: &Summary) {
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<h2>Timeline of bytes sent to AI services ({} s windows)</h2>\n",
+        "<h2>Timeline of bytes sent to AI services ({} s windows)</h2>",
         s.series.window_secs
     );
     let columns: Vec<Column> = s
@@ -394,7 +394,7 @@ fn top_flows(h: &mut String, records: &[FlowRecord]) {
             .then(a.sort_key().cmp(&b.sort_key()))
     });
     top.truncate(TOP_FLOWS);
-    let _ = write!(h, "<h2>Top {} flows by bytes sent</h2>\n", top.len());
+    let _ = writeln!(h, "<h2>Top {} flows by bytes sent</h2>", top.len());
     h.push_str(r#"<table><thead><tr><th>start</th><th>client</th><th>server</th><th>name</th><th>provider</th><th>country</th><th>JA4 / JA3</th><th class="n">sent bytes</th><th class="n">received bytes</th></tr></thead><tbody>"#);
     for r in top {
         let tls = r.tls.as_ref().map(|t| t.record());
