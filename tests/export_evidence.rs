@@ -105,3 +105,40 @@ fn write_matched_refuses_standard_input_and_an_existing_file() {
     assert!(aiwatch::export::prepare(&forced, &[capture("ai-tls-mix.pcap")]).is_ok());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Copies `src` to `dst` with every timestamp moved `secs` later (libpcap directly, not aiwatch).
+fn shifted_copy(src: &std::path::Path, dst: &std::path::Path, secs: i64) {
+    let mut cap = pcap::Capture::from_file(src).expect("opens");
+    let dead = pcap::Capture::dead(cap.get_datalink()).expect("dead");
+    let mut out = dead.savefile(dst).expect("savefile");
+    while let Ok(p) = cap.next_packet() {
+        let mut header = *p.header;
+        header.ts.tv_sec += secs as libc::time_t;
+        out.write(&pcap::Packet::new(&header, p.data));
+    }
+    out.flush().expect("flush");
+}
+
+#[test]
+fn one_five_tuple_over_time_keeps_only_the_chosen_flow() {
+    use aiwatch::capture::writer::write_matched;
+    use aiwatch::export::restricted_spans;
+    let dir = scratch("evidence-time");
+    let later = dir.join("later.pcap");
+    shifted_copy(&capture("ai-tls-mix.pcap"), &later, 7200);
+    let first = vec![capture("ai-tls-mix.pcap")];
+    let o =
+        aiwatch::runtime::replay::run(&replay_opts(&first), &mut std::io::sink()).expect("replay");
+    // The spans of the first hour's restricted flows, over a replay of both hours: the same
+    // 5-tuples come back two hours later and must not be written.
+    let spans = restricted_spans(&o.records);
+    assert_eq!(spans.len(), 3);
+    let out = dir.join("m.pcap");
+    let stats = write_matched(&[capture("ai-tls-mix.pcap"), later], &spans, &out).expect("writes");
+    assert_eq!(
+        stats.frames_written, 83,
+        "16+10 + 25+11 + 12+9 frames (FACTS.md), once"
+    );
+    assert_eq!(stats.skipped_link_type, 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
