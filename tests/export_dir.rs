@@ -125,3 +125,31 @@ fn series_intervals_add_up_to_the_totals() {
     assert_eq!(cn, 47311);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_file_that_cannot_be_written_is_named_and_leaves_no_temporary_file() {
+    let dir = scratch("blocked");
+    // A non-empty folder where report.html should go: the rename onto it fails.
+    std::fs::create_dir_all(dir.join("report.html/inside")).unwrap();
+    let err = aiwatch::runtime::replay::run_with_export(
+        &replay_opts(&[capture("ai-tls-mix.pcap")]),
+        &ExportOptions {
+            dir: Some(dir.clone()),
+            force: true,
+            ..Default::default()
+        },
+        &mut std::io::sink(),
+    )
+    .err()
+    .expect("report.html cannot replace a folder");
+    assert!(err.contains("report.html"), "{err}");
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.ends_with(".tmp")), "{names:?}");
+    // The files written before it are whole: flows.ndjson parses line by line.
+    assert!(!ndjson(&dir.join("flows.ndjson")).is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
