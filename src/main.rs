@@ -17,12 +17,37 @@ fn main() -> ExitCode {
     }
 }
 
+/// One line on stderr about the evidence file, and one per kind of frame it could not hold.
+fn report_evidence(path: &std::path::Path, ev: &aiwatch::capture::writer::EvidenceStats) {
+    let p = path.display();
+    eprintln!(
+        "aiwatch: {p}: {} frames of restricted flows (link type {})",
+        ev.frames_written, ev.linktype
+    );
+    if ev.skipped_link_type > 0 {
+        eprintln!(
+            "aiwatch: {p}: {} frames of restricted flows skipped: their link type differs from the first file's (a pcap holds one)",
+            ev.skipped_link_type
+        );
+    }
+    if ev.skipped_fragments > 0 {
+        eprintln!(
+            "aiwatch: {p}: {} IP fragments not written (only the frame completing each datagram is)",
+            ev.skipped_fragments
+        );
+    }
+}
+
 fn run(cli: Cli) -> Result<ExitCode, String> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match cli.command {
         Command::Replay(args) => {
-            let outcome = replay::run(&args.options()?, &mut out)?;
+            let outcome =
+                replay::run_with_export(&args.options()?, &args.export_options(), &mut out)?;
+            if let (Some(path), Some(ev)) = (&args.write_matched, &outcome.export.evidence) {
+                report_evidence(path, ev);
+            }
             Ok(match outcome.read_error {
                 None => ExitCode::SUCCESS,
                 Some(e) => {

@@ -5,6 +5,7 @@
 //! by bytes sent, ties broken by key, so the output is deterministic.
 
 use super::record::FlowRecord;
+use super::series::{Series, SeriesBuilder};
 use crate::engine::EngineStats;
 use crate::flow::TableStats;
 use serde::Serialize;
@@ -151,6 +152,8 @@ pub struct Summary {
     pub encrypted_dns_by_client: Vec<EncryptedDnsRow>,
     /// Hosts by bytes they sent plus received as clients, largest first.
     pub top_talkers: Vec<Talker>,
+    /// Bytes sent per window of packet time (see `aggregate::series`).
+    pub series: Series,
 }
 
 /// Folds flow records into a [`Summary`].
@@ -167,11 +170,21 @@ pub struct SummaryBuilder {
     by_provider: HashMap<String, (Group, ProviderRow)>,
     host_provider: HashMap<(IpAddr, String), (Group, HostProviderRow)>,
     encrypted_dns: HashMap<IpAddr, EncryptedDnsRow>,
+    series: SeriesBuilder,
 }
 
 impl SummaryBuilder {
+    /// A builder whose interval series uses windows of `window_secs` seconds of packet time.
+    pub fn with_window(window_secs: u64) -> Self {
+        SummaryBuilder {
+            series: SeriesBuilder::new(window_secs),
+            ..SummaryBuilder::default()
+        }
+    }
+
     pub fn add(&mut self, r: &FlowRecord) {
         self.flows += 1;
+        self.series.add(r);
         *self.by_proto.entry(r.proto).or_insert(0) += 1;
         *self.by_reason.entry(r.end_reason).or_insert(0) += 1;
         let t = self.talkers.entry(r.client_ip).or_insert(Talker {
@@ -352,6 +365,7 @@ impl SummaryBuilder {
             host_provider,
             encrypted_dns_by_client: encrypted_dns,
             top_talkers: top,
+            series: self.series.finish(),
         }
     }
 }

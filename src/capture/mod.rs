@@ -6,6 +6,7 @@
 //! stopped. Errors name the file and the packet index, so a user knows where a capture broke.
 
 mod pcapng_fallback;
+pub mod writer;
 
 use crate::frame::{Frame, LinkType};
 use crate::time::Timestamp;
