@@ -32,6 +32,8 @@ mod version;
 #[cfg(test)]
 mod rfc_vectors;
 #[cfg(test)]
+mod server_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::dissect::limits::quic as caps;
