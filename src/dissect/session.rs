@@ -355,6 +355,7 @@ impl FlowDissector {
                         Some(Err(reason)) => self.drop = Some(reason),
                         None => {}
                     }
+                    quic.release_client_hello();
                     self.client_done = true;
                 }
                 QuicProgress::Failed(reason) => {

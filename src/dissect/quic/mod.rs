@@ -3,18 +3,20 @@
 //!
 //! Contract. [`QuicClientInitials`] takes the client's UDP payloads of one flow (and, optionally,
 //! the server's: to notice Version Negotiation and Retry, and to read the ServerHello from the
-//! server's Initials, see `server.rs`). It removes the Initial packet protection
-//! of QUIC v1 (RFC 9001), v2 (RFC 9369), drafts 27 to 34, mvfst's draft-27 and the reserved
-//! `0x?a?a?a?a` versions clients send to force Version Negotiation (protected as draft 29), whose
-//! keys derive from public values (the version's salt and the client's Destination Connection ID).
-//! It reassembles the Initial CRYPTO stream by offset in any order across packets and hands back
-//! the complete ClientHello handshake message (`01 LL LL LL` and body) without parsing it. It never
-//! panics, reads nothing but its arguments, and keeps what [`limits::quic`](crate::dissect::limits::quic)
-//! allows per flow (a CRYPTO buffer of `MAX_CRYPTO_BYTES` plus one packet of scratch). Packets it
-//! cannot use (unknown version, failed authentication, malformed frames) are counted by reason and
-//! never end the flow; only a stream that cannot hold a ClientHello, or an exhausted packet budget,
-//! is a terminal [`QuicProgress::Failed`]. It does not decrypt Handshake or 1-RTT packets (their
-//! keys are secret), nor Google QUIC (Q0xx/T0xx).
+//! server's Initials, see `server.rs`). It removes the Initial packet protection of QUIC v1
+//! (RFC 9001), v2 (RFC 9369), drafts 27 to 34, mvfst's draft-27 and the reserved `0x?a?a?a?a`
+//! versions clients send to force Version Negotiation (protected as draft 29), whose keys derive
+//! from public values (the version's salt and the client's Destination Connection ID). It
+//! reassembles the Initial CRYPTO stream by offset in any order across packets and hands back the
+//! complete ClientHello handshake message (`01 LL LL LL` and body) without parsing it. It never
+//! panics, reads nothing but its arguments, and keeps what
+//! [`limits::quic`](crate::dissect::limits::quic) allows per flow: a client CRYPTO buffer of
+//! `MAX_CRYPTO_BYTES` (freed by [`QuicClientInitials::release_client_hello`]), a server one of
+//! `MAX_SERVER_CRYPTO_BYTES`, and one packet of scratch. Packets it cannot use (unknown version,
+//! failed authentication, malformed frames) are counted by reason and never end the flow; only a
+//! stream that cannot hold a ClientHello, or an exhausted packet budget, is a terminal
+//! [`QuicProgress::Failed`]. It does not decrypt Handshake or 1-RTT packets (their keys are
+//! secret), nor Google QUIC (Q0xx/T0xx).
 //!
 //! Cryptography. RustCrypto (`hkdf` 0.13, `sha2` 0.11, `aes` 0.9, `aes-gcm` 0.11): pure Rust, no
 //! C or assembly build step, the same crates the rest of aiwatch already uses for hashing, and
@@ -181,6 +183,12 @@ impl QuicClientInitials {
     /// The complete ClientHello handshake message, header included, once it is all here.
     pub fn client_hello(&self) -> Option<&[u8]> {
         self.crypto.contiguous().get(..self.client_hello_len?)
+    }
+
+    /// Frees the client's CRYPTO buffer once the caller has read the ClientHello, as the flow may
+    /// then wait a while for the server's Initials; [`Self::client_hello`] returns `None` after.
+    pub fn release_client_hello(&mut self) {
+        self.crypto = CryptoStream::default();
     }
 
     /// The version of the Initials that carry the ClientHello being reassembled.

@@ -2,7 +2,7 @@
 //!
 //! Contract. [`QuicClientInitials::on_server_datagram`] takes the server's UDP payloads of the flow.
 //! It notes Version Negotiation and Retry, and removes the protection of the server's Initial
-//! packets with the keys both sides derive from the client's Destination Connection ID: the one of
+//! packets (fixed bit set or, greased per RFC 9287, clear) with the keys both sides derive from the client's Destination Connection ID: the one of
 //! the client's first Initial, or the Source Connection ID of the server's Retry after one (RFC 9001
 //! §5.2, labels `server in` and those of the packet's version, RFC 9369 §3.3). It reassembles the
 //! server's Initial CRYPTO stream by offset (at most `MAX_SERVER_CRYPTO_BYTES`) and hands back the
@@ -15,7 +15,7 @@
 use super::QuicClientInitials;
 use super::crypto_stream::{CryptoStream, Frame, Frames, Inserted};
 use super::keys::{self, PacketKeys, Side};
-use super::packet::{LongHeader, LongKind, open_initial, parse_long_header};
+use super::packet::{LongHeader, LongKind, open_initial, parse_server_long_header};
 use super::version;
 use crate::dissect::limits::quic as caps;
 
@@ -109,13 +109,20 @@ impl QuicClientInitials {
             return self.server_fail("no ServerHello within the server datagram budget");
         }
         let mut rest = datagram;
-        for _ in 0..caps::MAX_COALESCED_PACKETS {
+        for index in 0..caps::MAX_COALESCED_PACKETS {
             if rest.is_empty() {
                 break;
             }
-            // Padding, a short-header packet or garbage ends the datagram.
-            let Ok(header) = parse_long_header(rest) else {
-                break;
+            // Padding, a short-header packet or garbage ends the datagram; only what opens one
+            // (short-header 1-RTT packets aside) is worth a count.
+            let header = match parse_server_long_header(rest) {
+                Ok(header) => header,
+                Err(reason) => {
+                    if index == 0 && reason != "short header packet" {
+                        self.count(reason);
+                    }
+                    break;
+                }
             };
             rest = rest.get(header.packet.len()..).unwrap_or_default();
             match header.kind {

@@ -138,6 +138,17 @@ fn crypto_frame(offset: u64, data: &[u8]) -> Vec<u8> {
 
 /// A protected Initial of `side` (4-byte packet number), keys derived from `key_dcid`.
 fn seal(side: Side, key_dcid: &[u8], dcid: &[u8], pn: u32, frames: &[u8]) -> Vec<u8> {
+    seal_with_first_byte(0xc3, side, key_dcid, dcid, pn, frames)
+}
+
+fn seal_with_first_byte(
+    first_byte: u8,
+    side: Side,
+    key_dcid: &[u8],
+    dcid: &[u8],
+    pn: u32,
+    frames: &[u8],
+) -> Vec<u8> {
     let params = version::params(QUIC_V1).unwrap();
     let keys = PacketKeys::new(&derive_secrets(params, key_dcid, side).unwrap());
     let mut payload = frames.to_vec();
@@ -147,7 +158,7 @@ fn seal(side: Side, key_dcid: &[u8], dcid: &[u8], pn: u32, frames: &[u8]) -> Vec
             .max(if side == Side::Client { 1100 } else { 20 }),
         0,
     );
-    let mut header = vec![0xc3];
+    let mut header = vec![first_byte];
     header.extend_from_slice(&QUIC_V1.to_be_bytes());
     header.push(dcid.len() as u8);
     header.extend_from_slice(dcid);
@@ -217,6 +228,28 @@ fn server_hello_split_across_coalesced_initials_in_reverse_order() {
     let second = [head, handshake_packet(500)].concat();
     assert_eq!(
         flow.on_server_datagram(&second),
+        ServerProgress::ServerHelloComplete
+    );
+    assert_eq!(flow.server_hello(), Some(sh.as_slice()));
+}
+
+#[test]
+fn server_initial_with_a_greased_fixed_bit_opens() {
+    // RFC 9287: after the client's grease_quic_bit transport parameter the server may clear the
+    // fixed bit, from its first Initial on (quic-33.pcapng and quic-34.pcap in nDPI's captures).
+    let sh = hex(RFC9001_SERVER_HELLO);
+    let mut flow = client_with_hello(DCID_A);
+    let greased = seal_with_first_byte(
+        0x83,
+        Side::Server,
+        DCID_A,
+        CLIENT_SCID,
+        0,
+        &crypto_frame(0, &sh),
+    );
+    assert_eq!(greased[0] & 0x40, 0);
+    assert_eq!(
+        flow.on_server_datagram(&greased),
         ServerProgress::ServerHelloComplete
     );
     assert_eq!(flow.server_hello(), Some(sh.as_slice()));
