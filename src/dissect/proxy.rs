@@ -254,4 +254,60 @@ mod tests {
             let _ = server_preamble(Proxy::Socks5 { user_pass: true }, &junk);
         }
     }
+
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .filter_map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+            .collect()
+    }
+
+    /// socks-https-example.pcap (FoxIO's JA4 captures), stream 10.180.156.185:53556 to :1080: the
+    /// SOCKS5 greeting `05 02 00 01` gets its method choice `05 00` before the client sends its
+    /// request, so the server's first bytes arrive while the client's preamble is still pending.
+    /// They must not be judged "not TLS": the tunnelled ServerHello follows the SOCKS reply.
+    #[test]
+    fn socks5_method_choice_before_the_request_keeps_the_server_side() {
+        use crate::dissect::session::FlowDissector;
+        use crate::flow::Direction::{ClientToServer, ServerToClient};
+        // Bytes as `tshark -z follow,tcp,raw` prints them; the TLS records are the capture's.
+        let client_hello = unhex(concat!(
+            "16030100730100006f0301529cc0007ec960f9b5f50dd5e6b4819d1894dae1bcbfc3049f72daf96f1877",
+            "6c00002e00390038003500160013000a00330032002f009a00990096000500040015001200090014001100",
+            "080006000300ff0100001800000014001200000f7777772e6578616d706c652e636f6d",
+        ));
+        let server_hello = unhex(concat!(
+            "16030100510200004d0301529cbffdb07e5af4ac482e51a07c433bd023031be8849ebae33012a0159193",
+            "dd20f7186f0670e348e24ec9b816eb2a2832c21ce3a14ea81aa1a388f91c3cd014b10005000005ff0100",
+            "0100",
+        ));
+        let mut client = vec![5, 2, 0, 1];
+        let mut server = vec![5, 0];
+        let mut flow = FlowDissector::default();
+        flow.on_tcp_head(ClientToServer, &client, 1080, false);
+        flow.on_tcp_head(ServerToClient, &server, 1080, false);
+        client.extend_from_slice(&[5, 1, 0, 1, 0x5d, 0xb8, 0xd8, 0x77, 0x01, 0xbb]);
+        flow.on_tcp_head(ClientToServer, &client, 1080, false);
+        server.extend_from_slice(&[5, 0, 0, 1, 0x0a, 0xb4, 0x9c, 0xf9, 0x99, 0xb6]);
+        flow.on_tcp_head(ServerToClient, &server, 1080, false);
+        client.extend_from_slice(&client_hello);
+        flow.on_tcp_head(ClientToServer, &client, 1080, false);
+        server.extend_from_slice(&server_hello);
+        // The flow ends before the certificate is in: the ServerHello alone must still count.
+        flow.on_tcp_head(ServerToClient, &server, 1080, true);
+        assert_eq!(flow.proxy, Some(Proxy::Socks5 { user_pass: false }));
+        assert_eq!(flow.sni(), Some("www.example.com"));
+        let hello = flow
+            .server_hello()
+            .expect("ServerHello behind the SOCKS5 reply");
+        // TLS_RSA_WITH_RC4_128_SHA and renegotiation_info, as Wireshark dissects this packet.
+        assert_eq!(hello.cipher_suite, 0x0005);
+        assert_eq!(hello.extensions, vec![0xff01]);
+        #[cfg(feature = "ja4plus")]
+        {
+            // FoxIO's Rust and Python references for this stream.
+            let record = flow.tls_record().expect("TLS record");
+            assert_eq!(record.ja4s.as_deref(), Some("t100100_0005_bc98f8e001b5"));
+        }
+    }
 }

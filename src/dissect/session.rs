@@ -10,7 +10,9 @@ use super::dns::{self, DnsMessage, DnsRecord, split_tcp_messages};
 use super::gquic;
 use super::http::{HttpScan, scan_http_host};
 use super::proxy::{Preamble, Proxy, client_preamble, server_preamble};
-use super::quic::{QuicClientInitials, QuicProgress, looks_like_client_initial, quic_version_name};
+use super::quic::{
+    QuicClientInitials, QuicProgress, ServerProgress, looks_like_client_initial, quic_version_name,
+};
 use super::tls::{self, ClientHello, Scan, ServerHello, TlsRecord, Transport};
 use crate::flow::Direction;
 
@@ -60,6 +62,9 @@ pub struct FlowDissector {
     /// The server name of a Google QUIC (Q0xx) cleartext CHLO.
     gquic_sni: Option<String>,
     tunnel_start: [Option<usize>; 2],
+    /// The client's head may still become a proxy preamble (a SOCKS5 greeting waits for the
+    /// proxy's method choice before its request): the server's head waits for the verdict.
+    client_preamble_pending: bool,
 }
 
 /// A long-header packet of a QUIC version whose Initials can be opened (0-RTT and Handshake packets
@@ -125,7 +130,9 @@ impl FlowDissector {
         }
         // A proxy preamble first (HTTP CONNECT, SOCKS): the TLS to read comes after it.
         if self.proto == AppProto::Unknown && self.proxy.is_none() {
-            match client_preamble(head) {
+            let preamble = client_preamble(head);
+            self.client_preamble_pending = preamble == Preamble::Pending && !last;
+            match preamble {
                 Preamble::Ends(proxy, at) => {
                     self.proxy = Some(proxy);
                     self.tunnel_start[0] = Some(at);
@@ -204,6 +211,10 @@ impl FlowDissector {
                 return HeadNeed::Done;
             }
             AppProto::Unknown | AppProto::Tls => {}
+        }
+        if self.client_preamble_pending && !last {
+            // A SOCKS5 method choice (`05 00`) is not TLS, but the tunnel may follow it.
+            return HeadNeed::More;
         }
         if let Some(proxy) = self.proxy {
             let at = match self.tunnel_start[1] {
@@ -336,41 +347,55 @@ impl FlowDissector {
     }
 
     fn quic_datagram(&mut self, dir: Direction, payload: &[u8]) {
-        if self.client_done {
-            return;
-        }
         let Some(quic) = self.quic.as_mut() else {
             return;
         };
         if dir == Direction::ServerToClient {
-            quic.on_server_datagram(payload);
-            return;
-        }
-        match quic.on_client_datagram(payload) {
-            QuicProgress::ClientHelloComplete => {
-                self.quic_version = quic.version();
-                let parsed = quic.client_hello().map(tls::parse_client_hello_message);
-                match parsed {
-                    Some(Ok(hello)) => self.client_hello = Some(Box::new(hello)),
-                    Some(Err(reason)) => self.drop = Some(reason),
-                    None => {}
+            // The server's Initials, until they gave the ServerHello (JA4S) or it gave up.
+            if !self.server_done {
+                match quic.on_server_datagram(payload) {
+                    ServerProgress::ServerHelloComplete => {
+                        match quic.server_hello().map(tls::parse_server_hello_message) {
+                            Some(Ok(hello)) => self.server_hello = Some(Box::new(hello)),
+                            Some(Err(reason)) => self.drop = Some(reason),
+                            None => {}
+                        }
+                        self.server_done = true;
+                    }
+                    ServerProgress::Failed(reason) => {
+                        self.drop = Some(reason);
+                        self.server_done = true;
+                    }
+                    ServerProgress::NeedMore => {}
                 }
-                self.finish_quic();
             }
-            QuicProgress::Failed(reason) => {
-                self.quic_version = quic.version();
-                self.drop = Some(reason);
-                self.finish_quic();
+        } else if !self.client_done {
+            match quic.on_client_datagram(payload) {
+                QuicProgress::ClientHelloComplete => {
+                    self.quic_version = quic.version();
+                    let parsed = quic.client_hello().map(tls::parse_client_hello_message);
+                    match parsed {
+                        Some(Ok(hello)) => self.client_hello = Some(Box::new(hello)),
+                        Some(Err(reason)) => self.drop = Some(reason),
+                        None => {}
+                    }
+                    quic.release_client_hello();
+                    self.client_done = true;
+                }
+                QuicProgress::Failed(reason) => {
+                    self.quic_version = quic.version();
+                    self.drop = Some(reason);
+                    // Without the client's keys the server's Initials cannot be opened either.
+                    self.client_done = true;
+                    self.server_done = true;
+                }
+                QuicProgress::NeedMore | QuicProgress::NotQuic => {}
             }
-            QuicProgress::NeedMore | QuicProgress::NotQuic => {}
         }
-    }
-
-    fn finish_quic(&mut self) {
-        // The decryption state is large; the ClientHello summary is all that is kept.
-        self.quic = None;
-        self.client_done = true;
-        self.server_done = true;
+        if self.client_done && self.server_done {
+            // The decryption state is large; the hello summaries are all that is kept.
+            self.quic = None;
+        }
     }
 
     /// The SNI of the client's hello (TLS or QUIC).
