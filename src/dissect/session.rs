@@ -319,7 +319,7 @@ impl FlowDissector {
                     self.proto = AppProto::Quic;
                     self.quic_version = Some(version);
                     self.gquic_sni = gquic::chlo_sni(payload);
-                    self.finish_quic();
+                    self.finish_non_tls();
                     return None;
                 } else if !payload.is_empty() {
                     self.proto = AppProto::Other;
