@@ -161,3 +161,19 @@ pub fn write_export(p: &Prepared, run: &RunOutput<'_>) -> Result<ExportReport, S
     }
     Ok(report)
 }
+
+/// Bytes in binary units, e.g. `12.5 KiB`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}

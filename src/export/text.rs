@@ -4,24 +4,7 @@
 use crate::aggregate::summary::Summary;
 use std::io::{self, Write};
 
-/// Bytes in a short human form: 1.2 MB, 940 kB, 512 B (SI units, as network tools print rates).
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["kB", "MB", "GB", "TB", "PB"];
-    if n < 1000 {
-        return format!("{n} B");
-    }
-    let mut v = n as f64 / 1000.0;
-    let mut unit = 0;
-    while v >= 1000.0 && unit + 1 < UNITS.len() {
-        v /= 1000.0;
-        unit += 1;
-    }
-    if v < 10.0 {
-        format!("{v:.1} {}", UNITS[unit])
-    } else {
-        format!("{v:.0} {}", UNITS[unit])
-    }
-}
+use super::human_bytes;
 
 fn flag(restricted: bool) -> &'static str {
     if restricted { "  RESTRICTED" } else { "" }
@@ -186,10 +169,10 @@ mod tests {
     use super::human_bytes;
 
     #[test]
-    fn human_units() {
-        assert_eq!(human_bytes(999), "999 B");
-        assert_eq!(human_bytes(1000), "1.0 kB");
-        assert_eq!(human_bytes(24_859), "25 kB");
-        assert_eq!(human_bytes(3_500_000), "3.5 MB");
+    fn binary_units() {
+        assert_eq!(human_bytes(1023), "1023 B");
+        assert_eq!(human_bytes(1024), "1.0 KiB");
+        assert_eq!(human_bytes(47_311), "46.2 KiB");
+        assert_eq!(human_bytes(3 * 1024 * 1024 + 512 * 1024), "3.5 MiB");
     }
 }
