@@ -2,4 +2,5 @@
 //! with deterministic ordering.
 
 pub mod record;
+pub mod snapshot;
 pub mod summary;
