@@ -440,7 +440,7 @@ fn paused_and_ended_are_shown() {
 fn empty_snapshot_renders_placeholders() {
     let snap = Snapshot::default();
     let buf = draw(&snap, &UiState::default(), 80, 24);
-    row_with(&buf, &["no packets yet"]);
+    row_with(&buf, &["waiting for the capture", "no packets yet"]);
     row_with(&buf, &["no AI traffic yet"]);
     row_with(&buf, &["no policy alerts"]);
     for view in [View::Providers, View::Hosts, View::Alerts] {
@@ -459,8 +459,9 @@ fn every_view_renders_at_any_size_without_panicking() {
     let mut help = UiState::default();
     help.update(Action::ToggleHelp);
     uis.push(help);
-    for width in (0..=200).step_by(7) {
-        for height in (0..=60).step_by(3) {
+    // Odd steps so that sizes around the limits (60×15, 120 wide) are hit from both sides.
+    for width in (0..=200).step_by(13) {
+        for height in (0..=60).step_by(7) {
             for ui in &uis {
                 draw(&snap, ui, width, height);
             }
@@ -515,4 +516,68 @@ fn with_flows_keeps_the_newest_per_host() {
     // first that was dropped.
     assert_eq!(kept[0].ts_end, fixture::at(MAX_FLOWS_PER_HOST as u64 + 10));
     assert_eq!(kept[MAX_FLOWS_PER_HOST - 1].ts_end, fixture::at(11));
+}
+
+#[test]
+fn keys_depend_on_the_mode() {
+    let snap = fixture::snapshot();
+    let key = |c: KeyCode| KeyEvent::new(c, KeyModifiers::NONE);
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    let mut ui = UiState::default();
+    assert_eq!(
+        action_for_key(key(KeyCode::Char('q')), &ui, &snap),
+        Some(Action::Quit)
+    );
+    assert_eq!(
+        action_for_key(key(KeyCode::Tab), &ui, &snap),
+        Some(Action::NextView)
+    );
+    assert_eq!(
+        action_for_key(key(KeyCode::BackTab), &ui, &snap),
+        Some(Action::PrevView)
+    );
+    assert_eq!(
+        action_for_key(key(KeyCode::Right), &ui, &snap),
+        Some(Action::NextView)
+    );
+    assert_eq!(
+        action_for_key(key(KeyCode::Char('3')), &ui, &snap),
+        Some(Action::ShowView(View::Hosts))
+    );
+    assert_eq!(
+        action_for_key(key(KeyCode::Char('p')), &ui, &snap),
+        Some(Action::TogglePause)
+    );
+    // Enter opens nothing outside the hosts list.
+    assert_eq!(action_for_key(key(KeyCode::Enter), &ui, &snap), None);
+
+    // While typing a filter, letters are text (even q), Esc undoes, Ctrl-C still quits.
+    ui.update(Action::StartFilter);
+    assert_eq!(
+        action_for_key(key(KeyCode::Char('q')), &ui, &snap),
+        Some(Action::FilterInput('q'))
+    );
+    assert_eq!(
+        action_for_key(key(KeyCode::Esc), &ui, &snap),
+        Some(Action::FilterCancel)
+    );
+    assert_eq!(
+        action_for_key(key(KeyCode::Enter), &ui, &snap),
+        Some(Action::FilterApply)
+    );
+    assert_eq!(action_for_key(ctrl_c, &ui, &snap), Some(Action::Quit));
+
+    // Help open: only closing keys and quit do anything.
+    let mut ui = UiState::default();
+    ui.update(Action::ToggleHelp);
+    assert_eq!(
+        action_for_key(key(KeyCode::Esc), &ui, &snap),
+        Some(Action::ToggleHelp)
+    );
+    assert_eq!(action_for_key(key(KeyCode::Tab), &ui, &snap), None);
+
+    // Key releases (kitty protocol terminals report them) do nothing.
+    let mut release = key(KeyCode::Char('q'));
+    release.kind = crossterm::event::KeyEventKind::Release;
+    assert_eq!(action_for_key(release, &UiState::default(), &snap), None);
 }

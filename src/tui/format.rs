@@ -87,6 +87,15 @@ pub fn rfc3339_date_time(s: &str) -> String {
     }
 }
 
+/// `1 flow`, `2 flows`.
+pub fn plural(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// `part` as a percentage of `whole`, `0.0` when `whole` is zero.
 pub fn percent(part: u64, whole: u64) -> f64 {
     if whole == 0 {

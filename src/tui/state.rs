@@ -353,3 +353,183 @@ impl UiState {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    const HOST: IpAddr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 11));
+
+    fn typed(ui: &mut UiState, text: &str) {
+        for c in text.chars() {
+            ui.update(Action::FilterInput(c));
+        }
+    }
+
+    #[test]
+    fn tab_cycles_through_every_view_both_ways() {
+        let mut ui = UiState::default();
+        let mut seen = vec![ui.view];
+        for _ in 0..4 {
+            ui.update(Action::NextView);
+            seen.push(ui.view);
+        }
+        assert_eq!(
+            seen,
+            [
+                View::Overview,
+                View::Providers,
+                View::Hosts,
+                View::Alerts,
+                View::Overview
+            ]
+        );
+        ui.update(Action::PrevView);
+        assert_eq!(
+            ui.view,
+            View::Alerts,
+            "Shift-Tab from the first wraps to the last"
+        );
+        ui.update(Action::ShowView(View::Hosts));
+        assert_eq!(ui.view, View::Hosts);
+    }
+
+    #[test]
+    fn sort_cycles_through_columns_and_wraps_per_table() {
+        let mut ui = UiState::default();
+        ui.update(Action::ShowView(View::Providers));
+        assert_eq!(ui.providers.sort, ProviderSort::Sent);
+        assert!(ui.providers.descending(), "bytes: largest first");
+        let mut order = Vec::new();
+        for _ in 0..ProviderSort::ALL.len() {
+            ui.update(Action::CycleSort);
+            order.push(ui.providers.sort);
+        }
+        assert_eq!(
+            order,
+            [
+                ProviderSort::Received,
+                ProviderSort::Flows,
+                ProviderSort::Hosts,
+                ProviderSort::LastSeen,
+                ProviderSort::Name,
+                ProviderSort::Jurisdiction,
+                ProviderSort::Sent,
+            ]
+        );
+        ui.update(Action::CycleSort);
+        ui.update(Action::CycleSort);
+        ui.update(Action::CycleSort);
+        ui.update(Action::CycleSort);
+        ui.update(Action::CycleSort);
+        assert_eq!(ui.providers.sort, ProviderSort::Name);
+        assert!(!ui.providers.descending(), "names: A to Z");
+        ui.update(Action::ReverseSort);
+        assert!(ui.providers.descending());
+        ui.update(Action::CycleSort);
+        assert!(
+            !ui.providers.reversed,
+            "a new column starts in its own direction"
+        );
+        // The other tables kept their defaults.
+        assert_eq!(ui.hosts, TableState::default());
+        assert_eq!(ui.alerts, TableState::default());
+        // Sorting on the overview does nothing.
+        ui.update(Action::ShowView(View::Overview));
+        let before = ui.clone();
+        ui.update(Action::CycleSort);
+        ui.update(Action::ReverseSort);
+        assert_eq!(ui, before);
+    }
+
+    #[test]
+    fn filter_input_apply_cancel_and_clear() {
+        let mut ui = UiState::default();
+        ui.update(Action::ShowView(View::Hosts));
+        ui.update(Action::SelectNext);
+        ui.update(Action::StartFilter);
+        assert_eq!(ui.mode, Mode::Filter);
+        typed(&mut ui, "deepx");
+        ui.update(Action::FilterBackspace);
+        assert_eq!(ui.filter, "deep");
+        assert_eq!(ui.hosts.selected, 0, "a new filter starts at the top");
+        ui.update(Action::FilterApply);
+        assert_eq!((ui.mode, ui.filter.as_str()), (Mode::Normal, "deep"));
+        // Typing outside filter mode changes nothing.
+        ui.update(Action::FilterInput('z'));
+        assert_eq!(ui.filter, "deep");
+        // Esc while editing restores the filter from before `/`.
+        ui.update(Action::StartFilter);
+        typed(&mut ui, "seek");
+        assert_eq!(ui.filter, "deepseek");
+        ui.update(Action::FilterCancel);
+        assert_eq!((ui.mode, ui.filter.as_str()), (Mode::Normal, "deep"));
+        // Back with no drill-down clears it.
+        ui.update(Action::Back);
+        assert_eq!(ui.filter, "");
+    }
+
+    #[test]
+    fn drill_down_and_back() {
+        let mut ui = UiState::default();
+        ui.update(Action::OpenHost(HOST));
+        assert_eq!(ui.view, View::Hosts);
+        assert_eq!(ui.drill.map(|d| d.host), Some(HOST));
+        // Selection and sort now act on the host's flows, not on the hosts list.
+        ui.update(Action::SelectNext);
+        ui.update(Action::CycleSort);
+        let drill = ui.drill.expect("open");
+        assert_eq!(drill.table.sort, FlowSort::Sent);
+        assert_eq!(drill.table.selected, 0, "sorting resets the selection");
+        assert_eq!(ui.hosts, TableState::default());
+        // With a filter set, Back closes the drill-down first, then clears the filter.
+        ui.update(Action::StartFilter);
+        typed(&mut ui, "api");
+        ui.update(Action::FilterApply);
+        ui.update(Action::Back);
+        assert_eq!((ui.drill, ui.filter.as_str()), (None, "api"));
+        ui.update(Action::Back);
+        assert_eq!(ui.filter, "");
+    }
+
+    #[test]
+    fn selection_moves_and_is_clamped_to_the_rows() {
+        let mut ui = UiState::default();
+        ui.update(Action::ShowView(View::Alerts));
+        ui.update(Action::SelectPrev);
+        assert_eq!(ui.alerts.selected, 0, "no wrap below the first row");
+        ui.update(Action::PageDown);
+        ui.update(Action::SelectNext);
+        assert_eq!(ui.alerts.selected, PAGE + 1);
+        ui.clamp_selection(5);
+        assert_eq!(ui.alerts.selected, 4);
+        ui.update(Action::SelectLast);
+        ui.clamp_selection(7);
+        assert_eq!(ui.selected(), Some(6));
+        ui.update(Action::SelectFirst);
+        assert_eq!(ui.selected(), Some(0));
+        ui.clamp_selection(0);
+        assert_eq!(ui.selected(), Some(0));
+        ui.update(Action::ShowView(View::Overview));
+        assert_eq!(ui.selected(), None);
+    }
+
+    #[test]
+    fn pause_help_end_and_quit() {
+        let mut ui = UiState::default();
+        ui.update(Action::TogglePause);
+        assert!(ui.paused);
+        ui.update(Action::TogglePause);
+        assert!(!ui.paused);
+        ui.update(Action::ToggleHelp);
+        assert_eq!(ui.mode, Mode::Help);
+        ui.update(Action::Back);
+        assert_eq!(ui.mode, Mode::Normal, "Esc closes the help");
+        ui.update(Action::SourceEnded);
+        assert!(ui.source_ended);
+        assert!(!ui.quit);
+        ui.update(Action::Quit);
+        assert!(ui.quit);
+    }
+}

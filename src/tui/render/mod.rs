@@ -124,7 +124,11 @@ fn render_header(frame: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
     let mut first = vec![Span::styled(" aiwatch", TITLE.fg(Color::Cyan)), sep()];
     let used: usize = first.iter().chain(&after).map(Span::width).sum();
     let source_room = usize::from(area.width).saturating_sub(used).max(12);
-    first.push(Span::raw(keep_tail(&st.source, source_room)));
+    first.push(if st.source.is_empty() {
+        Span::styled("waiting for the capture", DIM)
+    } else {
+        Span::raw(keep_tail(&st.source, source_room))
+    });
     first.extend(after);
 
     let counter = |n: u64, what: &'static str| -> Vec<Span<'static>> {
@@ -136,7 +140,7 @@ fn render_header(frame: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
         sep(),
         Span::raw(format::bit_rate(st.bits_per_sec)),
         sep(),
-        Span::raw(format!("{} active flows", st.active_flows)),
+        Span::raw(format::plural(st.active_flows, "active flow")),
         sep(),
     ];
     second.extend(counter(st.drops, " drops"));

@@ -79,18 +79,18 @@ fn render_totals(frame: &mut Frame, area: Rect, snap: &Snapshot) {
     let mut spans = vec![
         Span::styled(" AI sent ", TITLE),
         Span::raw(format!(
-            "{} · {} hosts · {} flows",
+            "{} · {} · {}",
             format::bytes(ai.sent_bytes),
-            ai.hosts,
-            ai.flows
+            format::plural(ai.hosts, "host"),
+            format::plural(ai.flows, "flow")
         )),
         Span::styled(" │ ", DIM),
     ];
     let restricted = format!(
-        "restricted {} ({:.1}%) · {} hosts",
+        "restricted {} ({:.1}%) · {}",
         format::bytes(r.sent_bytes),
         format::percent(r.sent_bytes, ai.sent_bytes),
-        r.hosts
+        format::plural(r.hosts, "host")
     );
     spans.push(if r.sent_bytes > 0 {
         Span::styled(restricted, RESTRICTED)

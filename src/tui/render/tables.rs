@@ -279,9 +279,9 @@ pub fn host_flows(frame: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) 
                     style,
                 ),
                 Span::raw(format!(
-                    " · AI sent {} · {} flows · {}",
+                    " · AI sent {} · {} · {}",
                     format::bytes(h.ai_sent_bytes),
-                    h.flows,
+                    format::plural(h.flows, "flow"),
                     h.providers.join(", ")
                 )),
             ])
