@@ -197,10 +197,25 @@ fn overview_160x48_has_the_same_numbers_and_dates() {
         &["!CN", "3.5 MiB", "77.2%", "!CN", "3.0 MiB", "66.2%"],
     );
     row_with(&buf, &["!SG", "512 KiB", "11.0%"]);
-    // Wide alert rows carry the date.
-    row_with(&buf, &["2024-10-21 08:01:30", "10.0.0.13"]);
-    // All three alerts fit.
-    row_with(&buf, &["2024-10-21 08:01:10", "10.0.0.11", "2.0 MiB"]);
+    // All three alerts fit, and beside them the hosts (hand totals as in the hosts test).
+    row_with(
+        &buf,
+        &[
+            "08:01:30",
+            "10.0.0.13",
+            "restrict jurisdiction CN",
+            "10.0.0.11",
+            "2.0 MiB",
+            "2.8 MiB",
+        ],
+    );
+    // Third rows: the oldest alert (10.0.0.11's) beside the third host (10.0.0.13), then the
+    // fourth host alone.
+    row_with(
+        &buf,
+        &["08:01:10", "10.0.0.11", "2.0 MiB", "10.0.0.13", "512 KiB"],
+    );
+    row_with(&buf, &["10.0.0.14", "0 B", "256 KiB", "OpenAI"]);
     assert_snapshot("overview_160x48", &buf);
 }
 

@@ -19,11 +19,17 @@ pub fn render(frame: &mut Frame, area: Rect, snap: &Snapshot) {
     // Charts as tall as their bars (plus borders), but leave the alerts at least 4 rows.
     let rest = area.height.saturating_sub(1 + spark_height);
     let charts_height = (bars + 2).clamp(4, rest.saturating_sub(4).max(4));
+    // The alerts panel only when it can show at least one alert (borders, header, a row).
+    let (charts_height, alerts_height) = if rest >= charts_height + 4 {
+        (charts_height, rest - charts_height)
+    } else {
+        (rest, 0)
+    };
     let [totals, charts, spark, alerts] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(charts_height),
         Constraint::Length(spark_height),
-        Constraint::Fill(1),
+        Constraint::Length(alerts_height),
     ])
     .areas(area);
     render_totals(frame, totals, snap);
@@ -42,6 +48,9 @@ pub fn render(frame: &mut Frame, area: Rect, snap: &Snapshot) {
         &snap.by_country,
     );
     render_rate(frame, spark, &snap.restricted_rate);
+    if alerts.height == 0 {
+        return;
+    }
     // Wide screens also list the top hosts beside the alerts.
     let (alerts, top_hosts) = if area.width >= WIDE {
         let [a, h] = Layout::horizontal([Constraint::Fill(3), Constraint::Fill(2)]).areas(alerts);
@@ -56,7 +65,7 @@ pub fn render(frame: &mut Frame, area: Rect, snap: &Snapshot) {
         &newest,
         None,
         Line::styled(format!(" Newest alerts ({}) ", snap.alerts.len()), TITLE),
-        top_hosts.is_some(),
+        false,
     );
     if let Some(area) = top_hosts {
         let hosts: Vec<_> = snap.hosts.iter().collect();
@@ -76,6 +85,28 @@ pub fn render(frame: &mut Frame, area: Rect, snap: &Snapshot) {
 fn render_totals(frame: &mut Frame, area: Rect, snap: &Snapshot) {
     let ai = &snap.ai;
     let r = &snap.restricted;
+    // Narrow terminals drop the counts of hosts and flows.
+    if area.width < 76 {
+        let spans = vec![
+            Span::styled(" AI sent ", TITLE),
+            Span::raw(format::bytes(ai.sent_bytes)),
+            Span::styled(" │ ", DIM),
+            Span::styled(
+                format!(
+                    "restricted {} ({:.1}%)",
+                    format::bytes(r.sent_bytes),
+                    format::percent(r.sent_bytes, ai.sent_bytes)
+                ),
+                if r.sent_bytes > 0 {
+                    RESTRICTED
+                } else {
+                    Style::new()
+                },
+            ),
+        ];
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+        return;
+    }
     let mut spans = vec![
         Span::styled(" AI sent ", TITLE),
         Span::raw(format!(

@@ -1,5 +1,7 @@
 //! The table views: AI providers, hosts (and one host's flows), alerts. Rows of restricted services
-//! are red; the selected row is reversed. Columns widen at 120+ columns.
+//! are red; the selected row is reversed. Each column says from which width it is shown, so a
+//! narrow terminal drops the least useful columns instead of squeezing names; wide terminals get
+//! dates and categories.
 
 use super::{DIM, RESTRICTED, SELECTED, TITLE};
 use crate::aggregate::snapshot::{AlertRow, HostRow, Snapshot};
@@ -8,27 +10,123 @@ use crate::tui::rows;
 use crate::tui::state::{SortKey, TableState, UiState};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 
-/// Terminals at least this wide get the long columns (dates, categories, rules).
+/// Terminals at least this wide get the long columns (dates, categories).
 pub const WIDE: u16 = 120;
 
-fn right(s: String) -> Cell<'static> {
-    Cell::from(Line::from(s).right_aligned())
+/// One column: its header, width, alignment, and the narrowest table that shows it.
+struct Col {
+    head: &'static str,
+    width: Constraint,
+    numeric: bool,
+    min_width: u16,
 }
 
-/// The header row; the columns in `numeric` are right-aligned like their numbers.
-fn header(cells: &[&'static str], numeric: std::ops::Range<usize>) -> Row<'static> {
-    Row::new(cells.iter().enumerate().map(|(i, c)| {
-        if numeric.contains(&i) {
-            Cell::from(Line::from(*c).right_aligned())
+const fn col(head: &'static str, width: Constraint) -> Col {
+    Col {
+        head,
+        width,
+        numeric: false,
+        min_width: 0,
+    }
+}
+
+const fn num(head: &'static str, width: u16) -> Col {
+    Col {
+        head,
+        width: Constraint::Length(width),
+        numeric: true,
+        min_width: 0,
+    }
+}
+
+impl Col {
+    /// Shown only in tables at least `width` columns wide.
+    const fn from(mut self, width: u16) -> Col {
+        self.min_width = width;
+        self
+    }
+}
+
+/// A row's cells (one per column, in column order) and its style.
+struct TableRow {
+    cells: Vec<String>,
+    style: Style,
+    /// Cells (by column index) with their own style.
+    cell_styles: Vec<(usize, Style)>,
+}
+
+fn body_row(cells: Vec<String>, restricted: bool) -> TableRow {
+    TableRow {
+        cells,
+        style: if restricted { RESTRICTED } else { Style::new() },
+        cell_styles: Vec::new(),
+    }
+}
+
+/// Draws `rows` under `cols` in a bordered block, keeping the columns that fit `area`.
+fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    block: Block<'static>,
+    cols: &[Col],
+    rows: Vec<TableRow>,
+    selected: Option<usize>,
+) {
+    let keep: Vec<bool> = cols.iter().map(|c| area.width >= c.min_width).collect();
+    let kept = |i: &usize| keep.get(*i).copied().unwrap_or(false);
+    let align = |text: String, numeric: bool| -> Cell<'static> {
+        if numeric {
+            Cell::from(Line::from(text).right_aligned())
         } else {
-            Cell::from(*c)
+            Cell::from(text)
         }
-    }))
-    .style(TITLE.add_modifier(ratatui::style::Modifier::UNDERLINED))
+    };
+    let header = Row::new(
+        cols.iter()
+            .enumerate()
+            .filter(|(i, _)| kept(i))
+            .map(|(_, c)| align(c.head.to_string(), c.numeric)),
+    )
+    .style(TITLE.add_modifier(Modifier::UNDERLINED));
+    let n = rows.len();
+    let body: Vec<Row> = rows
+        .into_iter()
+        .map(|r| {
+            let cells = r
+                .cells
+                .into_iter()
+                .zip(cols)
+                .enumerate()
+                .filter(|(i, _)| kept(i))
+                .map(|(i, (text, c))| {
+                    let cell = align(text, c.numeric);
+                    match r.cell_styles.iter().find(|(j, _)| *j == i) {
+                        Some((_, style)) => cell.style(*style),
+                        None => cell,
+                    }
+                });
+            Row::new(cells).style(r.style)
+        })
+        .collect();
+    let widths: Vec<Constraint> = cols
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| kept(i))
+        .map(|(_, c)| c.width)
+        .collect();
+    let table = Table::new(body, widths)
+        .header(header)
+        .block(block)
+        .row_highlight_style(SELECTED);
+    let mut state = ratatui::widgets::TableState::default();
+    if let (Some(sel), Some(last)) = (selected, n.checked_sub(1)) {
+        state.select(Some(sel.min(last)));
+    }
+    frame.render_stateful_widget(table, area, &mut state);
 }
 
 fn sort_title<S: SortKey>(
@@ -55,20 +153,6 @@ fn sort_title<S: SortKey>(
     ])
 }
 
-fn draw_table(
-    frame: &mut Frame,
-    area: Rect,
-    table: Table<'static>,
-    rows: usize,
-    selected: Option<usize>,
-) {
-    let mut state = ratatui::widgets::TableState::default();
-    if let (Some(sel), Some(last)) = (selected, rows.checked_sub(1)) {
-        state.select(Some(sel.min(last)));
-    }
-    frame.render_stateful_widget(table.row_highlight_style(SELECTED), area, &mut state);
-}
-
 fn empty_note(frame: &mut Frame, area: Rect, block: Block<'static>, text: &str) {
     frame.render_widget(
         Paragraph::new(Line::styled(format!(" {text}"), DIM)).block(block),
@@ -93,92 +177,49 @@ pub fn providers(frame: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
         );
     }
     let wide = area.width >= WIDE;
-    let body: Vec<Row> = shown
+    let cols = [
+        col("Provider", Constraint::Fill(1)),
+        col("Jur", Constraint::Length(3)),
+        col("Category", Constraint::Length(16)).from(WIDE),
+        num("Hosts", 5),
+        num("Flows", 6),
+        num("Sent", 8),
+        num("Received", 8),
+        num(
+            if wide { "Last seen (UTC)" } else { "Last seen" },
+            if wide { 19 } else { 9 },
+        )
+        .from(72),
+        col(
+            if wide { "Restricted" } else { "Restr." },
+            Constraint::Length(if wide { 10 } else { 6 }),
+        ),
+    ];
+    let rows = shown
         .iter()
         .map(|p| {
             let t = &p.totals;
-            let mut cells = vec![
-                Cell::from(p.name.clone()),
-                Cell::from(p.jurisdiction.clone()),
-            ];
-            if wide {
-                cells.push(Cell::from(p.category.clone()));
-            }
-            cells.extend([
-                right(t.hosts.to_string()),
-                right(t.flows.to_string()),
-                right(format::bytes(t.sent_bytes)),
-                right(format::bytes(t.received_bytes)),
-                right(if wide {
-                    format::rfc3339_date_time(&p.last_seen)
-                } else {
-                    format::rfc3339_time_of_day(&p.last_seen).to_string()
-                }),
-                Cell::from(if p.restricted { "yes" } else { "no" }),
-            ]);
-            let row = Row::new(cells);
-            if p.restricted {
-                row.style(RESTRICTED)
-            } else {
-                row
-            }
+            body_row(
+                vec![
+                    p.name.clone(),
+                    p.jurisdiction.clone(),
+                    p.category.clone(),
+                    t.hosts.to_string(),
+                    t.flows.to_string(),
+                    format::bytes(t.sent_bytes),
+                    format::bytes(t.received_bytes),
+                    if wide {
+                        format::rfc3339_date_time(&p.last_seen)
+                    } else {
+                        format::rfc3339_time_of_day(&p.last_seen).to_string()
+                    },
+                    (if p.restricted { "yes" } else { "no" }).to_string(),
+                ],
+                p.restricted,
+            )
         })
         .collect();
-    let (head, widths): (Vec<&'static str>, Vec<Constraint>) = if wide {
-        (
-            vec![
-                "Provider",
-                "Jur",
-                "Category",
-                "Hosts",
-                "Flows",
-                "Sent",
-                "Received",
-                "Last seen (UTC)",
-                "Restricted",
-            ],
-            vec![
-                Constraint::Fill(1),
-                Constraint::Length(3),
-                Constraint::Length(17),
-                Constraint::Length(6),
-                Constraint::Length(7),
-                Constraint::Length(9),
-                Constraint::Length(9),
-                Constraint::Length(19),
-                Constraint::Length(10),
-            ],
-        )
-    } else {
-        (
-            vec![
-                "Provider",
-                "Jur",
-                "Hosts",
-                "Flows",
-                "Sent",
-                "Received",
-                "Last seen",
-                "Restr.",
-            ],
-            vec![
-                Constraint::Fill(1),
-                Constraint::Length(3),
-                Constraint::Length(5),
-                Constraint::Length(6),
-                Constraint::Length(8),
-                Constraint::Length(8),
-                Constraint::Length(9),
-                Constraint::Length(6),
-            ],
-        )
-    };
-    let numeric = if wide { 3..8 } else { 2..7 };
-    let n = body.len();
-    let table = Table::new(body, widths)
-        .header(header(&head, numeric))
-        .block(block);
-    draw_table(frame, area, table, n, Some(ui.providers.selected));
+    draw(frame, area, block, &cols, rows, Some(ui.providers.selected));
 }
 
 pub fn hosts(frame: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
@@ -216,49 +257,31 @@ pub fn host_table(
         .max()
         .unwrap_or(7)
         .clamp(7, 39) as u16;
-    let body: Vec<Row> = hosts
+    let cols = [
+        col("Host", Constraint::Length(host_width)),
+        num("Restricted", 10),
+        num("AI sent", 8),
+        num("AI recv", 8).from(72),
+        num("Flows", 5).from(64),
+        col("Providers", Constraint::Fill(1)),
+    ];
+    let rows = hosts
         .iter()
         .map(|h| {
-            let row = Row::new(vec![
-                Cell::from(h.host.to_string()),
-                right(format::bytes(h.restricted_sent_bytes)),
-                right(format::bytes(h.ai_sent_bytes)),
-                right(format::bytes(h.ai_received_bytes)),
-                right(h.flows.to_string()),
-                Cell::from(h.providers.join(", ")),
-            ]);
-            if h.is_restricted() {
-                row.style(RESTRICTED)
-            } else {
-                row
-            }
+            body_row(
+                vec![
+                    h.host.to_string(),
+                    format::bytes(h.restricted_sent_bytes),
+                    format::bytes(h.ai_sent_bytes),
+                    format::bytes(h.ai_received_bytes),
+                    h.flows.to_string(),
+                    h.providers.join(", "),
+                ],
+                h.is_restricted(),
+            )
         })
         .collect();
-    let n = body.len();
-    let table = Table::new(
-        body,
-        [
-            Constraint::Length(host_width),
-            Constraint::Length(10),
-            Constraint::Length(8),
-            Constraint::Length(8),
-            Constraint::Length(5),
-            Constraint::Fill(1),
-        ],
-    )
-    .header(header(
-        &[
-            "Host",
-            "Restricted",
-            "AI sent",
-            "AI recv",
-            "Flows",
-            "Providers",
-        ],
-        1..5,
-    ))
-    .block(block);
-    draw_table(frame, area, table, n, selected);
+    draw(frame, area, block, &cols, rows, selected);
 }
 
 pub fn host_flows(frame: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
@@ -302,89 +325,46 @@ pub fn host_flows(frame: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) 
         return empty_note(frame, list, block, "no recent flows kept for this host");
     }
     let wide = area.width >= WIDE;
-    let body: Vec<Row> = shown
+    let cols = [
+        col(
+            if wide { "Ended (UTC)" } else { "Ended" },
+            Constraint::Length(if wide { 19 } else { 8 }),
+        ),
+        col("Server", Constraint::Fill(2)),
+        col("Address", Constraint::Length(15)).from(WIDE),
+        col("Port", Constraint::Length(7)).from(72),
+        col("Provider", Constraint::Fill(1)),
+        col("Jur", Constraint::Length(3)),
+        col("Ctry", Constraint::Length(if wide { 7 } else { 4 })).from(64),
+        num("Sent", 8),
+        num("Received", 8),
+    ];
+    let rows = shown
         .iter()
         .map(|f| {
-            let server = f
-                .server_name
-                .clone()
-                .unwrap_or_else(|| f.server.to_string());
-            let mut cells = vec![
-                Cell::from(if wide {
-                    format::date_time(f.ts_end)
-                } else {
-                    format::time_of_day(f.ts_end)
-                }),
-                Cell::from(server),
-            ];
-            if wide {
-                cells.push(Cell::from(f.server.to_string()));
-            }
-            cells.extend([
-                Cell::from(format!("{}/{}", f.proto, f.server_port)),
-                Cell::from(f.provider.clone().unwrap_or_default()),
-                Cell::from(f.jurisdiction.clone().unwrap_or_default()),
-                Cell::from(f.dst_country.clone()),
-                right(format::bytes(f.sent)),
-                right(format::bytes(f.received)),
-            ]);
-            let row = Row::new(cells);
-            if f.restricted {
-                row.style(RESTRICTED)
-            } else {
-                row
-            }
+            body_row(
+                vec![
+                    if wide {
+                        format::date_time(f.ts_end)
+                    } else {
+                        format::time_of_day(f.ts_end)
+                    },
+                    f.server_name
+                        .clone()
+                        .unwrap_or_else(|| f.server.to_string()),
+                    f.server.to_string(),
+                    format!("{}/{}", f.proto, f.server_port),
+                    f.provider.clone().unwrap_or_default(),
+                    f.jurisdiction.clone().unwrap_or_default(),
+                    f.dst_country.clone(),
+                    format::bytes(f.sent),
+                    format::bytes(f.received),
+                ],
+                f.restricted,
+            )
         })
         .collect();
-    let n = body.len();
-    let (head, widths, numeric): (Vec<&'static str>, Vec<Constraint>, _) = if wide {
-        (
-            vec![
-                "Ended (UTC)",
-                "Server",
-                "Address",
-                "Port",
-                "Provider",
-                "Jur",
-                "Ctry",
-                "Sent",
-                "Received",
-            ],
-            vec![
-                Constraint::Length(19),
-                Constraint::Fill(2),
-                Constraint::Length(15),
-                Constraint::Length(9),
-                Constraint::Fill(1),
-                Constraint::Length(3),
-                Constraint::Length(7),
-                Constraint::Length(8),
-                Constraint::Length(8),
-            ],
-            7..9,
-        )
-    } else {
-        (
-            vec![
-                "Ended", "Server", "Port", "Provider", "Jur", "Ctry", "Sent", "Received",
-            ],
-            vec![
-                Constraint::Length(8),
-                Constraint::Fill(2),
-                Constraint::Length(7),
-                Constraint::Fill(1),
-                Constraint::Length(3),
-                Constraint::Length(4),
-                Constraint::Length(8),
-                Constraint::Length(8),
-            ],
-            6..8,
-        )
-    };
-    let table = Table::new(body, widths)
-        .header(header(&head, numeric))
-        .block(block);
-    draw_table(frame, list, table, n, Some(drill.table.selected));
+    draw(frame, list, block, &cols, rows, Some(drill.table.selected));
 }
 
 pub fn alerts(frame: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
@@ -409,53 +389,47 @@ pub fn alert_table(
     if alerts.is_empty() {
         return empty_note(frame, area, block, "no policy alerts");
     }
-    let wide = dates;
     let provider_width = alerts
         .iter()
         .map(|a| a.provider.chars().count())
         .max()
         .unwrap_or(8)
         .clamp(8, 24) as u16;
-    let body: Vec<Row> = alerts
+    let host_width = alerts
         .iter()
-        .map(|a| {
-            Row::new(vec![
-                Cell::from(if wide {
+        .map(|a| a.host.to_string().len())
+        .max()
+        .unwrap_or(7)
+        .clamp(7, 39) as u16;
+    let cols = [
+        col(
+            if dates { "Time (UTC)" } else { "Time" },
+            Constraint::Length(if dates { 19 } else { 8 }),
+        ),
+        col("Host", Constraint::Length(host_width)),
+        col("Provider", Constraint::Length(provider_width)),
+        col("Jur", Constraint::Length(3)),
+        num("Sent", 8),
+        col("Rule", Constraint::Fill(1)).from(56),
+    ];
+    let rows = alerts
+        .iter()
+        .map(|a| TableRow {
+            cells: vec![
+                if dates {
                     format::date_time(a.ts)
                 } else {
                     format::time_of_day(a.ts)
-                }),
-                Cell::from(a.host.to_string()),
-                Cell::from(a.provider.clone()),
-                Cell::from(a.jurisdiction.clone()).style(RESTRICTED),
-                right(format::bytes(a.sent_bytes)),
-                Cell::from(a.rule.clone()),
-            ])
+                },
+                a.host.to_string(),
+                a.provider.clone(),
+                a.jurisdiction.clone(),
+                format::bytes(a.sent_bytes),
+                a.rule.clone(),
+            ],
+            style: Style::new(),
+            cell_styles: vec![(3, RESTRICTED)],
         })
         .collect();
-    let n = body.len();
-    let table = Table::new(
-        body,
-        [
-            Constraint::Length(if wide { 19 } else { 8 }),
-            Constraint::Length(15),
-            Constraint::Length(provider_width),
-            Constraint::Length(3),
-            Constraint::Length(8),
-            Constraint::Fill(1),
-        ],
-    )
-    .header(header(
-        &[
-            if wide { "Time (UTC)" } else { "Time" },
-            "Host",
-            "Provider",
-            "Jur",
-            "Sent",
-            "Rule",
-        ],
-        4..5,
-    ))
-    .block(block);
-    draw_table(frame, area, table, n, selected);
+    draw(frame, area, block, &cols, rows, selected);
 }
