@@ -596,3 +596,21 @@ fn keys_depend_on_the_mode() {
     release.kind = crossterm::event::KeyEventKind::Release;
     assert_eq!(action_for_key(release, &UiState::default(), &snap), None);
 }
+
+#[test]
+fn reduced_layout_at_the_minimum_size() {
+    let snap = fixture::snapshot();
+    let buf = draw(&snap, &UiState::default(), 60, 15);
+    row_with(&buf, &["17 active", "0 drops", "2 malformed"]);
+    row_with(&buf, &["AI sent 4.5 MiB", "restricted 3.5 MiB (77.2%)"]);
+    row_with(&buf, &["By jurisdiction", "By country"]);
+    let (y, _) = row_with(&buf, &["!CN", "3.5 MiB", "!CN", "3.0 MiB"]);
+    assert_eq!(fg(&buf, cell_of(&buf, y, "CN", 0)), Color::Red);
+    row_with(&buf, &["now 8.0 KiB/s"]);
+    assert_snapshot("overview_60x15", &buf);
+
+    // The providers table keeps names, drops "Last seen".
+    let buf = draw(&snap, &ui_on(View::Providers), 60, 15);
+    row_with(&buf, &["DeepSeek", "CN", "3.5 MiB", "112 KiB", "yes"]);
+    assert!(!screen_text(&buf).contains("Last seen"));
+}

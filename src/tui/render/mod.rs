@@ -140,7 +140,12 @@ fn render_header(frame: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
         sep(),
         Span::raw(format::bit_rate(st.bits_per_sec)),
         sep(),
-        Span::raw(format::plural(st.active_flows, "active flow")),
+        // Narrow terminals: "19 active" fits where "19 active flows" would push out "malformed".
+        Span::raw(if area.width >= 72 {
+            format::plural(st.active_flows, "active flow")
+        } else {
+            format!("{} active", st.active_flows)
+        }),
         sep(),
     ];
     second.extend(counter(st.drops, " drops"));

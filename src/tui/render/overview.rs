@@ -35,18 +35,16 @@ pub fn render(frame: &mut Frame, area: Rect, snap: &Snapshot) {
     render_totals(frame, totals, snap);
     let [left, right] =
         Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(charts);
-    render_bars(
-        frame,
-        left,
-        " Sent by jurisdiction (legal control) ",
-        &snap.by_jurisdiction,
-    );
-    render_bars(
-        frame,
-        right,
-        " Sent by destination country ",
-        &snap.by_country,
-    );
+    let (by_jurisdiction, by_country) = if left.width >= 40 {
+        (
+            " Sent by jurisdiction (legal control) ",
+            " Sent by destination country ",
+        )
+    } else {
+        (" By jurisdiction ", " By country ")
+    };
+    render_bars(frame, left, by_jurisdiction, &snap.by_jurisdiction);
+    render_bars(frame, right, by_country, &snap.by_country);
     render_rate(frame, spark, &snap.restricted_rate);
     if alerts.height == 0 {
         return;
