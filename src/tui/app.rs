@@ -88,53 +88,73 @@ fn restore_terminal() {
     let _ = execute!(io::stdout(), LeaveAlternateScreen, crossterm::cursor::Show);
 }
 
+/// What is on screen, fed from the runtime's channel; frozen while the view is paused.
+struct Feed {
+    rx: watch::Receiver<Arc<Snapshot>>,
+    shown: Arc<Snapshot>,
+}
+
+impl Feed {
+    fn new(mut rx: watch::Receiver<Arc<Snapshot>>) -> Feed {
+        let shown = Arc::clone(&rx.borrow_and_update());
+        Feed { rx, shown }
+    }
+
+    /// On each tick: takes the newest snapshot unless paused, and tells the view when the sender
+    /// is gone (its last snapshot stays readable). Returns whether to redraw.
+    fn poll(&mut self, ui: &mut UiState) -> bool {
+        match self.rx.has_changed() {
+            Ok(true) if !ui.paused => {
+                self.shown = Arc::clone(&self.rx.borrow_and_update());
+                true
+            }
+            Ok(_) => false,
+            Err(_) if !ui.source_ended => {
+                if !ui.paused {
+                    self.shown = Arc::clone(&self.rx.borrow_and_update());
+                }
+                ui.update(Action::SourceEnded);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Applies a user action; resuming shows the newest snapshot at once.
+    fn act(&mut self, ui: &mut UiState, action: Action) {
+        let was_paused = ui.paused;
+        ui.update(action);
+        if was_paused && !ui.paused {
+            self.shown = Arc::clone(&self.rx.borrow_and_update());
+        }
+    }
+}
+
 async fn event_loop(
     terminal: &mut Terminal<CrosstermBackend<Stdout>>,
-    mut rx: watch::Receiver<Arc<Snapshot>>,
+    rx: watch::Receiver<Arc<Snapshot>>,
 ) -> io::Result<()> {
     let mut ui = UiState::default();
-    let mut shown: Arc<Snapshot> = Arc::clone(&rx.borrow_and_update());
+    let mut feed = Feed::new(rx);
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut terminate = signal(tokio::signal::unix::SignalKind::terminate())?;
-    let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
+    let mut signals = Signals::new()?;
     let mut dirty = true;
     loop {
         if dirty {
-            ui.clamp_selection(rows::count(&shown, &ui));
-            terminal.draw(|frame| render(frame, &shown, &ui))?;
+            ui.clamp_selection(rows::count(&feed.shown, &ui));
+            terminal.draw(|frame| render(frame, &feed.shown, &ui))?;
             dirty = false;
         }
         tokio::select! {
-            _ = tick.tick() => {
-                match rx.has_changed() {
-                    Ok(true) if !ui.paused => {
-                        shown = Arc::clone(&rx.borrow_and_update());
-                        dirty = true;
-                    }
-                    Ok(_) => {}
-                    Err(_) if !ui.source_ended => {
-                        // The sender is gone: show its last snapshot (unless paused) and say so.
-                        if !ui.paused {
-                            shown = Arc::clone(&rx.borrow_and_update());
-                        }
-                        ui.update(Action::SourceEnded);
-                        dirty = true;
-                    }
-                    Err(_) => {}
-                }
-            }
+            _ = tick.tick() => dirty = feed.poll(&mut ui),
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) => {
-                    if let Some(action) = action_for_key(key, &ui, &shown) {
-                        let was_paused = ui.paused;
-                        ui.update(action);
+                    if let Some(action) = action_for_key(key, &ui, &feed.shown) {
+                        feed.act(&mut ui, action);
                         if ui.quit {
                             return Ok(());
-                        }
-                        if was_paused && !ui.paused {
-                            shown = Arc::clone(&rx.borrow_and_update());
                         }
                         dirty = true;
                     }
@@ -147,12 +167,109 @@ async fn event_loop(
                 Some(Err(e)) => return Err(e),
                 None => return Ok(()),
             },
-            _ = terminate.recv() => return Ok(()),
-            _ = hangup.recv() => return Ok(()),
+            () = signals.recv() => return Ok(()),
         }
     }
 }
 
-fn signal(kind: tokio::signal::unix::SignalKind) -> io::Result<tokio::signal::unix::Signal> {
-    tokio::signal::unix::signal(kind)
+/// SIGTERM and SIGHUP (the terminal went away) end the view like `q`, so the terminal is restored.
+#[cfg(unix)]
+struct Signals {
+    terminate: tokio::signal::unix::Signal,
+    hangup: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn new() -> io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            terminate: signal(SignalKind::terminate())?,
+            hangup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.terminate.recv() => {}
+            _ = self.hangup.recv() => {}
+        }
+    }
+}
+
+#[cfg(not(unix))]
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn new() -> io::Result<Signals> {
+        Ok(Signals)
+    }
+
+    async fn recv(&mut self) {
+        std::future::pending::<()>().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snap(active_flows: u64) -> Arc<Snapshot> {
+        let mut s = Snapshot::default();
+        s.status.active_flows = active_flows;
+        Arc::new(s)
+    }
+
+    fn shown(feed: &Feed) -> u64 {
+        feed.shown.status.active_flows
+    }
+
+    #[test]
+    fn pause_freezes_the_view_while_snapshots_keep_coming() {
+        let (tx, rx) = watch::channel(snap(1));
+        let mut feed = Feed::new(rx);
+        let mut ui = UiState::default();
+        assert!(!feed.poll(&mut ui), "nothing new yet");
+        tx.send(snap(2)).expect("receiver alive");
+        assert!(feed.poll(&mut ui));
+        assert_eq!(shown(&feed), 2);
+
+        feed.act(&mut ui, Action::TogglePause);
+        tx.send(snap(3)).expect("receiver alive");
+        tx.send(snap(4)).expect("receiver alive");
+        assert!(!feed.poll(&mut ui));
+        assert_eq!(shown(&feed), 2, "frozen while paused");
+
+        feed.act(&mut ui, Action::TogglePause);
+        assert_eq!(shown(&feed), 4, "resuming jumps to the newest");
+        assert!(!feed.poll(&mut ui), "and it counts as seen");
+    }
+
+    #[test]
+    fn a_dropped_sender_leaves_its_last_snapshot_marked_ended() {
+        let (tx, rx) = watch::channel(snap(1));
+        let mut feed = Feed::new(rx);
+        let mut ui = UiState::default();
+        tx.send(snap(7)).expect("receiver alive");
+        drop(tx);
+        assert!(feed.poll(&mut ui));
+        assert_eq!(shown(&feed), 7, "the final snapshot is not lost");
+        assert!(ui.source_ended);
+        assert!(!feed.poll(&mut ui), "reported once");
+    }
+
+    #[test]
+    fn ended_while_paused_shows_the_last_snapshot_on_resume() {
+        let (tx, rx) = watch::channel(snap(1));
+        let mut feed = Feed::new(rx);
+        let mut ui = UiState::default();
+        feed.act(&mut ui, Action::TogglePause);
+        tx.send(snap(9)).expect("receiver alive");
+        drop(tx);
+        assert!(feed.poll(&mut ui));
+        assert_eq!(shown(&feed), 1);
+        feed.act(&mut ui, Action::TogglePause);
+        assert_eq!(shown(&feed), 9);
+    }
 }
