@@ -65,6 +65,9 @@ pub fn hosts<'a>(snap: &'a Snapshot, ui: &UiState) -> Vec<&'a HostRow> {
         .hosts
         .iter()
         .filter(|h| {
+            if ui.filter.is_empty() {
+                return true;
+            }
             let ip = h.host.to_string();
             matches(
                 &ui.filter,
@@ -90,6 +93,9 @@ pub fn alerts<'a>(snap: &'a Snapshot, ui: &UiState) -> Vec<&'a AlertRow> {
         .alerts
         .iter()
         .filter(|a| {
+            if ui.filter.is_empty() {
+                return true;
+            }
             let ip = a.host.to_string();
             matches(
                 &ui.filter,
@@ -123,6 +129,9 @@ pub fn host_flows<'a>(snap: &'a Snapshot, ui: &UiState) -> Vec<&'a FlowRow> {
         .flows_of(drill.host)
         .iter()
         .filter(|f| {
+            if ui.filter.is_empty() {
+                return true;
+            }
             let server = f.server.to_string();
             matches(
                 &ui.filter,
