@@ -476,8 +476,24 @@ fn keys_depend_on_the_mode() {
         action_for_key(key(KeyCode::Char('p')), &ui, &snap),
         Some(Action::TogglePause)
     );
-    // Enter opens nothing outside the hosts list.
+    // Enter opens nothing on the overview; on an alert, its host (the newest alert is
+    // 10.0.0.13's); on a provider, the hosts using it (DeepSeek sends the most).
     assert_eq!(action_for_key(key(KeyCode::Enter), &ui, &snap), None);
+    let enter = |ui: &UiState| action_for_key(key(KeyCode::Enter), ui, &snap);
+    assert_eq!(enter(&ui_on(View::Alerts)), Some(Action::OpenHost(ip(13))));
+    assert_eq!(
+        enter(&ui_on(View::Providers)),
+        Some(Action::ProviderHosts("DeepSeek".into()))
+    );
+    // ... and that filter lists exactly DeepSeek's three hosts.
+    let mut hosts_of = ui_on(View::Providers);
+    hosts_of.update(Action::ProviderHosts("DeepSeek".into()));
+    let buf = draw(&snap, &hosts_of, 80, 24);
+    row_with(
+        &buf,
+        &["Hosts by bytes sent to restricted services (3 of 4)"],
+    );
+    assert!(!screen_text(&buf).contains("10.0.0.14"));
 
     // While typing a filter, letters are text (even q), Esc undoes, Ctrl-C still quits.
     ui.update(Action::StartFilter);

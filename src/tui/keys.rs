@@ -11,7 +11,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("Tab ← →  1-4", "switch view"),
     ("↑ ↓ j k", "select row"),
     ("PgUp PgDn Home End", "page / first / last"),
-    ("Enter", "host: show its flows"),
+    ("Enter", "host, alert: its flows; provider: its hosts"),
     ("Esc Backspace", "back / clear filter"),
     ("s   S", "sort by next column / reverse"),
     ("/", "filter rows (Enter keeps, Esc undoes)"),
@@ -20,7 +20,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("q  Ctrl-C", "quit"),
 ];
 
-/// The action for a key press, given what is on screen (Enter needs the highlighted host).
+/// The action for a key press, given what is on screen (Enter needs the highlighted row).
 pub fn action_for_key(key: KeyEvent, ui: &UiState, snap: &Snapshot) -> Option<Action> {
     if key.kind == KeyEventKind::Release {
         return None;
@@ -64,7 +64,7 @@ pub fn action_for_key(key: KeyEvent, ui: &UiState, snap: &Snapshot) -> Option<Ac
             KeyCode::Char('p') | KeyCode::Char(' ') => Some(Action::TogglePause),
             KeyCode::Char('?') => Some(Action::ToggleHelp),
             KeyCode::Esc | KeyCode::Backspace => Some(Action::Back),
-            KeyCode::Enter => rows::selected_host(snap, ui).map(Action::OpenHost),
+            KeyCode::Enter => rows::enter_action(snap, ui),
             _ => None,
         },
     }

@@ -1,12 +1,13 @@
 //! The rows each table shows: the snapshot's rows, filtered by the user's text and sorted by the
-//! user's column. Shared by the renderer and the key mapping, so that Enter opens the host that is
+//! user's column. Shared by the renderer and the key mapping, so that Enter opens the row that is
 //! highlighted on screen.
 
-use super::state::{AlertSort, FlowSort, HostSort, ProviderSort, TableState, UiState, View};
+use super::state::{
+    Action, AlertSort, FlowSort, HostSort, ProviderSort, TableState, UiState, View,
+};
 use crate::aggregate::snapshot::{AlertRow, FlowRow, HostRow, Snapshot};
 use crate::aggregate::summary::ProviderRow;
 use std::cmp::Ordering;
-use std::net::IpAddr;
 
 /// Case-insensitive substring match of `filter` in any of `fields`; an empty filter matches all.
 fn matches<'a>(filter: &str, fields: impl IntoIterator<Item = &'a str>) -> bool {
@@ -168,12 +169,24 @@ pub fn count(snap: &Snapshot, ui: &UiState) -> usize {
     }
 }
 
-/// The host highlighted in the hosts table (not in a drill-down).
-pub fn selected_host(snap: &Snapshot, ui: &UiState) -> Option<IpAddr> {
-    if ui.view != View::Hosts || ui.drill.is_some() {
-        return None;
-    }
-    let rows = hosts(snap, ui);
+/// The highlighted row of `rows` (the selection may be past the end until the app clamps it).
+fn highlighted<T>(rows: Vec<T>, selected: usize) -> Option<T> {
     let last = rows.len().checked_sub(1)?;
-    rows.get(ui.hosts.selected.min(last)).map(|h| h.host)
+    rows.into_iter().nth(selected.min(last))
+}
+
+/// What Enter opens: the highlighted host's flows (from the hosts list or an alert), or the hosts
+/// that use the highlighted provider.
+pub fn enter_action(snap: &Snapshot, ui: &UiState) -> Option<Action> {
+    match (ui.view, &ui.drill) {
+        (View::Hosts, None) => {
+            highlighted(hosts(snap, ui), ui.hosts.selected).map(|h| Action::OpenHost(h.host))
+        }
+        (View::Alerts, _) => {
+            highlighted(alerts(snap, ui), ui.alerts.selected).map(|a| Action::OpenHost(a.host))
+        }
+        (View::Providers, _) => highlighted(providers(snap, ui), ui.providers.selected)
+            .map(|p| Action::ProviderHosts(p.name.clone())),
+        _ => None,
+    }
 }

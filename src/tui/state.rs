@@ -219,6 +219,8 @@ pub enum Action {
     FilterCancel,
     /// Show one host's flows.
     OpenHost(IpAddr),
+    /// Show the hosts that use a provider (the hosts list, filtered by its name).
+    ProviderHosts(String),
     /// Esc/Backspace: close the drill-down, else clear the filter.
     Back,
     TogglePause,
@@ -285,6 +287,13 @@ impl UiState {
                     host,
                     table: TableState::default(),
                 });
+            }
+            Action::ProviderHosts(name) => {
+                self.view = View::Hosts;
+                self.drill = None;
+                self.filter = name;
+                self.mode = Mode::Normal;
+                self.reset_selections();
             }
             Action::Back => {
                 if self.mode == Mode::Help {
@@ -491,6 +500,21 @@ mod tests {
         assert_eq!((ui.drill, ui.filter.as_str()), (None, "api"));
         ui.update(Action::Back);
         assert_eq!(ui.filter, "");
+    }
+
+    #[test]
+    fn provider_hosts_shows_the_hosts_list_filtered_by_name() {
+        let mut ui = UiState::default();
+        ui.update(Action::OpenHost(HOST));
+        ui.update(Action::ShowView(View::Providers));
+        ui.update(Action::SelectNext);
+        ui.update(Action::ProviderHosts("DeepSeek".into()));
+        assert_eq!(ui.view, View::Hosts);
+        assert_eq!(ui.drill, None, "the list, not a host's flows");
+        assert_eq!(ui.filter, "DeepSeek");
+        assert_eq!(ui.providers.selected, 0);
+        ui.update(Action::Back);
+        assert_eq!(ui.filter, "", "Esc clears it again");
     }
 
     #[test]

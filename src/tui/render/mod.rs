@@ -208,7 +208,8 @@ fn render_footer(frame: &mut Frame, area: Rect, ui: &UiState) {
             hints.extend([("↑↓", "select"), ("s", "sort"), ("/", "filter")]);
         }
         match (ui.view, &ui.drill) {
-            (View::Hosts, None) => hints.push(("Enter", "flows")),
+            (View::Hosts, None) | (View::Alerts, _) => hints.push(("Enter", "flows")),
+            (View::Providers, _) => hints.push(("Enter", "hosts")),
             (View::Hosts, Some(_)) => hints.push(("Esc", "back")),
             _ => {}
         }
@@ -248,7 +249,8 @@ fn render_help(frame: &mut Frame, area: Rect) {
         DIM,
     ));
     let height = (lines.len() as u16 + 2).min(area.height);
-    let width = 60.min(area.width);
+    let widest = lines.iter().map(Line::width).max().unwrap_or(0) as u16;
+    let width = (widest + 3).min(area.width);
     let popup = area.centered(Constraint::Length(width), Constraint::Length(height));
     frame.render_widget(Clear, popup);
     frame.render_widget(
