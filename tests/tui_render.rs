@@ -543,3 +543,46 @@ fn reduced_layout_at_the_minimum_size() {
     row_with(&buf, &["DeepSeek", "CN", "3.5 MiB", "112 KiB", "yes"]);
     assert!(!screen_text(&buf).contains("Last seen"));
 }
+
+#[test]
+fn long_tables_scroll_to_keep_the_selection_visible() {
+    // 40 hosts, each sending i KiB to DeepSeek: ranked 10.0.0.40 first, 10.0.0.1 last.
+    let template = fixture::records().swap_remove(0);
+    let records: Vec<_> = (1..=40u8)
+        .map(|i| {
+            let mut r = template.clone();
+            r.client_ip = ip(i);
+            r.c2s_bytes = u64::from(i) * KIB;
+            r
+        })
+        .collect();
+    let snap = Snapshot::build(&fixture::summary(&records), &fixture::status(), &[], &[]);
+    let mut ui = ui_on(View::Hosts);
+    let buf = draw(&snap, &ui, 80, 24);
+    row_with(&buf, &["10.0.0.40 ", "40.0 KiB"]);
+    assert!(
+        !screen_text(&buf).contains("10.0.0.1 "),
+        "the last host is off screen"
+    );
+
+    ui.update(Action::SelectLast);
+    ui.clamp_selection(aiwatch::tui::rows::count(&snap, &ui));
+    assert_eq!(ui.hosts.selected, 39);
+    let buf = draw(&snap, &ui, 80, 24);
+    let (y, _) = row_with(&buf, &["10.0.0.1 ", "1.0 KiB"]);
+    assert!(
+        buf[cell_of(&buf, y, "10.0.0.1 ", 0)]
+            .modifier
+            .contains(Modifier::REVERSED)
+    );
+    assert!(
+        !screen_text(&buf).contains("10.0.0.40 "),
+        "the first host scrolled away"
+    );
+    // Enter opens the highlighted (last) host, as drawn.
+    let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(
+        action_for_key(enter, &ui, &snap),
+        Some(Action::OpenHost(ip(1)))
+    );
+}

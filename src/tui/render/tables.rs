@@ -4,7 +4,8 @@
 //! dates and categories.
 
 use super::{DIM, RESTRICTED, SELECTED, TITLE};
-use crate::aggregate::snapshot::{AlertRow, HostRow, Snapshot};
+use crate::aggregate::snapshot::{AlertRow, FlowRow, HostRow, Snapshot};
+use crate::aggregate::summary::ProviderRow;
 use crate::tui::format;
 use crate::tui::rows;
 use crate::tui::state::{SortKey, TableState, UiState};
@@ -13,6 +14,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
+use std::ops::Range;
 
 /// Terminals at least this wide get the long columns (dates, categories).
 pub const WIDE: u16 = 120;
@@ -67,15 +69,36 @@ fn body_row(cells: Vec<String>, restricted: bool) -> TableRow {
     }
 }
 
-/// Draws `rows` under `cols` in a bordered block, keeping the columns that fit `area`.
-fn draw(
+/// The rows of a table in `area` that fit on screen, keeping `selected` in view: the range of
+/// items to draw and the selection within it. Rows past the window are never formatted, so a
+/// table costs what it shows, not what it holds.
+fn window(area: Rect, len: usize, selected: Option<usize>) -> (Range<usize>, Option<usize>) {
+    // Borders and the header take three rows.
+    let visible = usize::from(area.height.saturating_sub(3)).max(1);
+    let selected = selected.and_then(|s| len.checked_sub(1).map(|last| s.min(last)));
+    let start = selected.map_or(0, |s| (s + 1).saturating_sub(visible));
+    let end = start.saturating_add(visible).min(len);
+    (start..end, selected.map(|s| s - start))
+}
+
+/// Draws `items` under `cols` in a bordered block, keeping the columns that fit `area`; `row`
+/// formats one item, and only the visible ones are formatted.
+fn draw<T>(
     frame: &mut Frame,
     area: Rect,
     block: Block<'static>,
     cols: &[Col],
-    rows: Vec<TableRow>,
+    items: &[T],
     selected: Option<usize>,
+    row: impl Fn(&T) -> TableRow,
 ) {
+    let (range, selected) = window(area, items.len(), selected);
+    let rows: Vec<TableRow> = items
+        .get(range)
+        .unwrap_or_default()
+        .iter()
+        .map(row)
+        .collect();
     let keep: Vec<bool> = cols.iter().map(|c| area.width >= c.min_width).collect();
     let kept = |i: &usize| keep.get(*i).copied().unwrap_or(false);
     let align = |text: String, numeric: bool| -> Cell<'static> {
@@ -123,9 +146,7 @@ fn draw(
         .block(block)
         .row_highlight_style(SELECTED);
     let mut state = ratatui::widgets::TableState::default();
-    if let (Some(sel), Some(last)) = (selected, n.checked_sub(1)) {
-        state.select(Some(sel.min(last)));
-    }
+    state.select(selected.filter(|s| *s < n));
     frame.render_stateful_widget(table, area, &mut state);
 }
 
@@ -195,31 +216,36 @@ pub fn providers(frame: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
             Constraint::Length(if wide { 10 } else { 6 }),
         ),
     ];
-    let rows = shown
-        .iter()
-        .map(|p| {
-            let t = &p.totals;
-            body_row(
-                vec![
-                    p.name.clone(),
-                    p.jurisdiction.clone(),
-                    p.category.clone(),
-                    t.hosts.to_string(),
-                    t.flows.to_string(),
-                    format::bytes(t.sent_bytes),
-                    format::bytes(t.received_bytes),
-                    if wide {
-                        format::rfc3339_date_time(&p.last_seen)
-                    } else {
-                        format::rfc3339_time_of_day(&p.last_seen).to_string()
-                    },
-                    (if p.restricted { "yes" } else { "no" }).to_string(),
-                ],
-                p.restricted,
-            )
-        })
-        .collect();
-    draw(frame, area, block, &cols, rows, Some(ui.providers.selected));
+    let row = |p: &&ProviderRow| {
+        let t = &p.totals;
+        body_row(
+            vec![
+                p.name.clone(),
+                p.jurisdiction.clone(),
+                p.category.clone(),
+                t.hosts.to_string(),
+                t.flows.to_string(),
+                format::bytes(t.sent_bytes),
+                format::bytes(t.received_bytes),
+                if wide {
+                    format::rfc3339_date_time(&p.last_seen)
+                } else {
+                    format::rfc3339_time_of_day(&p.last_seen).to_string()
+                },
+                (if p.restricted { "yes" } else { "no" }).to_string(),
+            ],
+            p.restricted,
+        )
+    };
+    draw(
+        frame,
+        area,
+        block,
+        &cols,
+        &shown,
+        Some(ui.providers.selected),
+        row,
+    );
 }
 
 pub fn hosts(frame: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
@@ -265,23 +291,20 @@ pub fn host_table(
         num("Flows", 5).from(64),
         col("Providers", Constraint::Fill(1)),
     ];
-    let rows = hosts
-        .iter()
-        .map(|h| {
-            body_row(
-                vec![
-                    h.host.to_string(),
-                    format::bytes(h.restricted_sent_bytes),
-                    format::bytes(h.ai_sent_bytes),
-                    format::bytes(h.ai_received_bytes),
-                    h.flows.to_string(),
-                    h.providers.join(", "),
-                ],
-                h.is_restricted(),
-            )
-        })
-        .collect();
-    draw(frame, area, block, &cols, rows, selected);
+    let row = |h: &&HostRow| {
+        body_row(
+            vec![
+                h.host.to_string(),
+                format::bytes(h.restricted_sent_bytes),
+                format::bytes(h.ai_sent_bytes),
+                format::bytes(h.ai_received_bytes),
+                h.flows.to_string(),
+                h.providers.join(", "),
+            ],
+            h.is_restricted(),
+        )
+    };
+    draw(frame, area, block, &cols, hosts, selected, row);
 }
 
 pub fn host_flows(frame: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
@@ -339,32 +362,37 @@ pub fn host_flows(frame: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) 
         num("Sent", 8),
         num("Received", 8),
     ];
-    let rows = shown
-        .iter()
-        .map(|f| {
-            body_row(
-                vec![
-                    if wide {
-                        format::date_time(f.ts_end)
-                    } else {
-                        format::time_of_day(f.ts_end)
-                    },
-                    f.server_name
-                        .clone()
-                        .unwrap_or_else(|| f.server.to_string()),
-                    f.server.to_string(),
-                    format!("{}/{}", f.proto, f.server_port),
-                    f.provider.clone().unwrap_or_default(),
-                    f.jurisdiction.clone().unwrap_or_default(),
-                    f.dst_country.clone(),
-                    format::bytes(f.sent),
-                    format::bytes(f.received),
-                ],
-                f.restricted,
-            )
-        })
-        .collect();
-    draw(frame, list, block, &cols, rows, Some(drill.table.selected));
+    let row = |f: &&FlowRow| {
+        body_row(
+            vec![
+                if wide {
+                    format::date_time(f.ts_end)
+                } else {
+                    format::time_of_day(f.ts_end)
+                },
+                f.server_name
+                    .clone()
+                    .unwrap_or_else(|| f.server.to_string()),
+                f.server.to_string(),
+                format!("{}/{}", f.proto, f.server_port),
+                f.provider.clone().unwrap_or_default(),
+                f.jurisdiction.clone().unwrap_or_default(),
+                f.dst_country.clone(),
+                format::bytes(f.sent),
+                format::bytes(f.received),
+            ],
+            f.restricted,
+        )
+    };
+    draw(
+        frame,
+        list,
+        block,
+        &cols,
+        &shown,
+        Some(drill.table.selected),
+        row,
+    );
 }
 
 pub fn alerts(frame: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
@@ -412,24 +440,21 @@ pub fn alert_table(
         num("Sent", 8),
         col("Rule", Constraint::Fill(1)).from(56),
     ];
-    let rows = alerts
-        .iter()
-        .map(|a| TableRow {
-            cells: vec![
-                if dates {
-                    format::date_time(a.ts)
-                } else {
-                    format::time_of_day(a.ts)
-                },
-                a.host.to_string(),
-                a.provider.clone(),
-                a.jurisdiction.clone(),
-                format::bytes(a.sent_bytes),
-                a.rule.clone(),
-            ],
-            style: Style::new(),
-            cell_styles: vec![(3, RESTRICTED)],
-        })
-        .collect();
-    draw(frame, area, block, &cols, rows, selected);
+    let row = |a: &&AlertRow| TableRow {
+        cells: vec![
+            if dates {
+                format::date_time(a.ts)
+            } else {
+                format::time_of_day(a.ts)
+            },
+            a.host.to_string(),
+            a.provider.clone(),
+            a.jurisdiction.clone(),
+            format::bytes(a.sent_bytes),
+            a.rule.clone(),
+        ],
+        style: Style::new(),
+        cell_styles: vec![(3, RESTRICTED)],
+    };
+    draw(frame, area, block, &cols, alerts, selected, row);
 }
