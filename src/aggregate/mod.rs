@@ -3,4 +3,5 @@
 
 pub mod record;
 pub mod series;
+pub mod snapshot;
 pub mod summary;
