@@ -7,6 +7,7 @@ use crate::classify::geo::{AsnDb, GeoDb};
 use crate::classify::policy::Policy;
 use crate::classify::signatures::{Diagnostic, Signatures};
 use crate::engine::EngineConfig;
+use crate::export::{ExportOptions, FlowFormat};
 use crate::flow::FlowLimits;
 use crate::runtime::live::LiveOptions;
 use crate::runtime::live::pace::Speed;
@@ -133,6 +134,10 @@ pub struct ReplayArgs {
     /// with --tui, max without.
     #[arg(long, value_name = "SPEED")]
     pub speed: Option<Speed>,
+    /// Write every packet of the flows that matched a restricted provider to FILE (pcap), handshakes
+    /// included; the capture files are read a second time.
+    #[arg(long, value_name = "FILE")]
+    pub write_matched: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -201,7 +206,16 @@ impl LiveArgs {
                 promiscuous: !self.no_promisc,
                 immediate: self.immediate,
             },
-            export: self.common.export.clone(),
+            export: ExportOptions {
+                dir: self.common.export.clone(),
+                format: match self.common.export_args.format {
+                    FormatArg::Ndjson => FlowFormat::Native,
+                    FormatArg::Ecs => FlowFormat::Ecs,
+                },
+                force: self.common.export_args.force,
+                write_matched: None,
+                window_secs: self.common.export_args.window,
+            },
             engine: self.common.engine_config(),
             classifier: Arc::new(self.sources.load()?),
             user: self.user.clone(),
@@ -212,11 +226,38 @@ impl LiveArgs {
     }
 }
 
+/// How `flows.ndjson` names its fields.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FormatArg {
+    /// aiwatch's own schema (aiwatch.flow/1).
+    #[default]
+    Ndjson,
+    /// Elastic Common Schema names (docs/ecs.md).
+    Ecs,
+}
+
+/// Export flags besides `--export DIR`.
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// Field names of flows.ndjson: `ndjson` (aiwatch.flow/1) or `ecs` (Elastic Common Schema).
+    #[arg(long, value_enum, default_value_t = FormatArg::Ndjson)]
+    pub format: FormatArg,
+    /// Overwrite an earlier export in DIR (and an existing --write-matched file).
+    #[arg(long)]
+    pub force: bool,
+    /// Seconds of packet time per interval of summary.json's series.
+    #[arg(long, value_name = "SECS", default_value_t = crate::aggregate::series::DEFAULT_WINDOW_SECS, value_parser = clap::value_parser!(u64).range(1..))]
+    pub window: u64,
+}
+
 #[derive(Args, Debug)]
 pub struct CommonArgs {
-    /// Write flows.ndjson and summary.json into DIR (created if missing).
+    /// Write flows.ndjson, flows.csv, summary.json, alerts.ndjson and report.html into DIR (created
+    /// if missing; an earlier export there is kept unless --force).
     #[arg(long, value_name = "DIR")]
     pub export: Option<PathBuf>,
+    #[command(flatten)]
+    pub export_args: ExportArgs,
     /// Most flows tracked at once; the least recently seen is evicted beyond it.
     #[arg(long, value_name = "N", default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_flows: u64,
@@ -252,6 +293,21 @@ impl CommonArgs {
 }
 
 impl ReplayArgs {
+    /// The export options of the command line.
+    pub fn export_options(&self) -> ExportOptions {
+        let a = &self.common.export_args;
+        ExportOptions {
+            dir: self.common.export.clone(),
+            format: match a.format {
+                FormatArg::Ndjson => FlowFormat::Native,
+                FormatArg::Ecs => FlowFormat::Ecs,
+            },
+            force: a.force,
+            write_matched: self.write_matched.clone(),
+            window_secs: a.window,
+        }
+    }
+
     pub fn options(&self) -> Result<ReplayOptions, String> {
         Ok(ReplayOptions {
             files: self.files.clone(),

@@ -5,7 +5,7 @@
 use crate::aggregate::record::{FLOW_SCHEMA, FlowRecord, TlsFacts, proto_name};
 use crate::aggregate::summary::SummaryBuilder;
 use crate::classify::Classifier;
-use crate::classify::encrypted_dns::encrypted_dns_kind;
+use crate::classify::encrypted_dns::{encrypted_dns_kind, kind_by_alpn};
 use crate::classify::names::{NameCache, NameHit};
 use crate::decode::{Decoded, Decoder, L4, Malformed, Packet, fragments::FragmentLimits};
 use crate::dissect::dns::{DnsMessage, is_mdns_or_llmnr, resolve_chain};
@@ -276,7 +276,10 @@ fn record_of(ended: EndedFlow<FlowState>, classifier: &Classifier) -> FlowRecord
     let dns_name = dns_hit.as_ref().map(|hit| hit.name.to_string());
     let transport = d.transport();
     let (client_hello, server_hello) = d.take_hellos();
-    let sni = client_hello.as_ref().and_then(|h| h.sni.clone());
+    let sni = client_hello
+        .as_ref()
+        .and_then(|h| h.sni.clone())
+        .or_else(|| d.gquic_sni().map(str::to_string));
     let cert_name = server_hello
         .as_ref()
         .and_then(|h| h.cert_names.first().cloned());
@@ -314,7 +317,13 @@ fn record_of(ended: EndedFlow<FlowState>, classifier: &Classifier) -> FlowRecord
         .as_ref()
         .and_then(|t| t.client.as_ref())
         .and_then(|h| h.sni.as_deref());
-    let edns = encrypted_dns_kind(f.key.proto, server.port, sni, server.ip);
+    let alpn = tls
+        .as_ref()
+        .and_then(|t| t.client.as_ref())
+        .map(|h| h.alpn.as_slice())
+        .unwrap_or_default();
+    let edns = encrypted_dns_kind(f.key.proto, server.port, sni, server.ip)
+        .or_else(|| kind_by_alpn(alpn.iter().map(Vec::as_slice)));
     let dns_chain = match &dns_hit {
         Some(hit) if hit.chain.len() > 1 => hit.chain.iter().map(|n| n.to_string()).collect(),
         _ => Vec::new(),

@@ -15,3 +15,4 @@ pub mod flow;
 pub mod frame;
 pub mod runtime;
 pub mod time;
+pub mod tui;

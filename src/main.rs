@@ -20,19 +20,46 @@ fn main() -> ExitCode {
     }
 }
 
+/// One line on stderr about the evidence file, and one per kind of frame it could not hold.
+fn report_evidence(path: &std::path::Path, ev: &aiwatch::capture::writer::EvidenceStats) {
+    let p = path.display();
+    eprintln!(
+        "aiwatch: {p}: {} frames of restricted flows (link type {})",
+        ev.frames_written, ev.linktype
+    );
+    if ev.skipped_link_type > 0 {
+        eprintln!(
+            "aiwatch: {p}: {} frames of restricted flows skipped: their link type differs from the first file's (a pcap holds one)",
+            ev.skipped_link_type
+        );
+    }
+    if ev.skipped_fragments > 0 {
+        eprintln!(
+            "aiwatch: {p}: {} IP fragments not written (only the frame completing each datagram is)",
+            ev.skipped_fragments
+        );
+    }
+}
+
 fn run(cli: Cli) -> Result<ExitCode, String> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match cli.command {
         Command::Replay(args) => {
             let opts = args.options()?;
+            let export_opts = args.export_options();
             let outcome = match (args.tui, args.speed) {
-                (false, None | Some(Speed::Max)) => replay::run(&opts, &mut out)?,
+                (false, None | Some(Speed::Max)) => {
+                    replay::run_with_export(&opts, &export_opts, &mut out)?
+                }
                 (tui, speed) => {
                     let speed = speed.unwrap_or(Speed::Factor(1.0));
-                    live::watch::run(&opts, speed, tui, &mut out)?
+                    live::watch::run(&opts, &export_opts, speed, tui, &mut out)?
                 }
             };
+            if let (Some(path), Some(ev)) = (&args.write_matched, &outcome.export.evidence) {
+                report_evidence(path, ev);
+            }
             Ok(match outcome.read_error {
                 None => ExitCode::SUCCESS,
                 Some(e) => {

@@ -2,4 +2,6 @@
 //! with deterministic ordering.
 
 pub mod record;
+pub mod series;
+pub mod snapshot;
 pub mod summary;

@@ -5,6 +5,7 @@
 //! by bytes sent, ties broken by key, so the output is deterministic.
 
 use super::record::FlowRecord;
+use super::series::{Series, SeriesBuilder};
 use crate::engine::EngineStats;
 use crate::flow::TableStats;
 use serde::Serialize;
@@ -154,6 +155,8 @@ pub struct Summary {
     /// Live captures only: what reached aiwatch and what was lost before it (flattened in).
     #[serde(flatten)]
     pub capture: Option<CaptureCounters>,
+    /// Bytes sent per window of packet time (see `aggregate::series`).
+    pub series: Series,
 }
 
 /// Packets of a live capture: received by the engine, and lost on the way, by where.
@@ -183,11 +186,21 @@ pub struct SummaryBuilder {
     by_provider: HashMap<String, (Group, ProviderRow)>,
     host_provider: HashMap<(IpAddr, String), (Group, HostProviderRow)>,
     encrypted_dns: HashMap<IpAddr, EncryptedDnsRow>,
+    series: SeriesBuilder,
 }
 
 impl SummaryBuilder {
+    /// A builder whose interval series uses windows of `window_secs` seconds of packet time.
+    pub fn with_window(window_secs: u64) -> Self {
+        SummaryBuilder {
+            series: SeriesBuilder::new(window_secs),
+            ..SummaryBuilder::default()
+        }
+    }
+
     pub fn add(&mut self, r: &FlowRecord) {
         self.flows += 1;
+        self.series.add(r);
         *self.by_proto.entry(r.proto).or_insert(0) += 1;
         *self.by_reason.entry(r.end_reason).or_insert(0) += 1;
         let t = self.talkers.entry(r.client_ip).or_insert(Talker {
@@ -369,6 +382,7 @@ impl SummaryBuilder {
             encrypted_dns_by_client: encrypted_dns,
             top_talkers: top,
             capture: None,
+            series: self.series.finish(),
         }
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod live;
 mod pcapng_fallback;
+pub mod writer;
 
 use crate::frame::{Frame, LinkType};
 use crate::time::Timestamp;

@@ -142,11 +142,36 @@ pub fn is_doh_name(name: &str) -> bool {
     })
 }
 
+/// DNS over QUIC or TLS announced by ALPN in the ClientHello: `doq` (RFC 9250 §4.1.1; its drafts
+/// used `doq-i00`…`doq-i11`) and `dot` (RFC 7858 reserved no ALPN, but IANA lists `dot`).
+pub fn kind_by_alpn<'a>(mut alpn: impl Iterator<Item = &'a [u8]>) -> Option<&'static str> {
+    alpn.find_map(|a| {
+        if a == b"doq" || a.starts_with(b"doq-i") {
+            Some("DoQ")
+        } else if a == b"dot" {
+            Some("DoT")
+        } else {
+            None
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const ANY: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
+
+    #[test]
+    fn doq_and_dot_by_alpn() {
+        let offered: [&[u8]; 2] = [b"h3", b"doq-i00"];
+        assert_eq!(kind_by_alpn(offered.into_iter()), Some("DoQ"));
+        assert_eq!(kind_by_alpn([b"dot".as_slice()].into_iter()), Some("DoT"));
+        assert_eq!(
+            kind_by_alpn([b"h2".as_slice(), b"http/1.1"].into_iter()),
+            None
+        );
+    }
 
     #[test]
     fn port_853_is_dot_over_tcp_and_doq_over_udp() {

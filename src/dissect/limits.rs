@@ -21,6 +21,14 @@ pub mod quic {
     pub const MAX_KEY_SLOTS: usize = 3;
     /// Distinct drop reasons counted per flow.
     pub const MAX_DROP_REASONS: usize = 16;
+    /// Server CRYPTO stream bytes kept per flow: the server's Initials carry only its ServerHello
+    /// (about 100 bytes with X25519, about 1.2 KiB with an X25519MLKEM768 key share).
+    pub const MAX_SERVER_CRYPTO_BYTES: usize = 4 * 1024;
+    /// Server datagrams looked at per flow before giving up on a ServerHello (the first server
+    /// datagram normally carries it; a few more allow for Retry, Version Negotiation, loss).
+    pub const MAX_SERVER_DATAGRAMS: usize = 16;
+    /// Server Initial packets tried per flow before giving up on a ServerHello.
+    pub const MAX_SERVER_INITIAL_PACKETS: usize = 16;
 }
 
 /// Caps for signature and policy files and for name matching.
@@ -99,4 +107,18 @@ pub mod tls {
     pub const MAX_SNI_LEN: usize = 255;
     /// ALPN protocol names kept from one hello.
     pub const MAX_ALPN_VALUES: usize = 32;
+}
+
+/// Proxy preambles before a tunnelled TLS stream (`dissect::proxy`).
+pub mod proxy {
+    /// Bytes searched for the end of a CONNECT request or response header block.
+    pub const MAX_PREAMBLE: usize = 4 * 1024;
+}
+
+/// Google QUIC cleartext handshake messages (`dissect::gquic`).
+pub mod gquic {
+    /// Bytes of a datagram searched for the CHLO tag.
+    pub const MAX_CHLO_SEARCH: usize = 1500;
+    /// Tag/value entries accepted in one CHLO (Chrome sends about 30).
+    pub const MAX_CHLO_TAGS: usize = 128;
 }

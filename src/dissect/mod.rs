@@ -2,8 +2,10 @@
 //! never panic, never allocate without a bound; every cap lives in [`limits`].
 
 pub mod dns;
+pub mod gquic;
 pub mod http;
 pub mod limits;
+pub mod proxy;
 pub mod quic;
 pub mod session;
 pub mod tls;

@@ -7,8 +7,12 @@
 //! response is parsed, bounded, because every answer feeds the name cache).
 
 use super::dns::{self, DnsMessage, DnsRecord, split_tcp_messages};
+use super::gquic;
 use super::http::{HttpScan, scan_http_host};
-use super::quic::{QuicClientInitials, QuicProgress, looks_like_client_initial, quic_version_name};
+use super::proxy::{Preamble, Proxy, client_preamble, server_preamble};
+use super::quic::{
+    QuicClientInitials, QuicProgress, ServerProgress, looks_like_client_initial, quic_version_name,
+};
 use super::tls::{self, ClientHello, Scan, ServerHello, TlsRecord, Transport};
 use crate::flow::Direction;
 
@@ -52,6 +56,26 @@ pub struct FlowDissector {
     drop: Option<DissectDrop>,
     /// DNS-over-TCP responses not yet handed to the caller.
     tcp_responses: Vec<DnsMessage>,
+    /// A proxy preamble (HTTP CONNECT, SOCKS) before the tunnelled stream, and where the tunnelled
+    /// bytes start in each direction once known.
+    pub proxy: Option<Proxy>,
+    /// The server name of a Google QUIC (Q0xx) cleartext CHLO.
+    gquic_sni: Option<String>,
+    tunnel_start: [Option<usize>; 2],
+    /// The client's head may still become a proxy preamble (a SOCKS5 greeting waits for the
+    /// proxy's method choice before its request): the server's head waits for the verdict.
+    client_preamble_pending: bool,
+}
+
+/// A long-header packet of a QUIC version whose Initials can be opened (0-RTT and Handshake packets
+/// may be captured before the Initial).
+fn is_quic_long_header(payload: &[u8]) -> bool {
+    match payload {
+        [first, v0, v1, v2, v3, ..] if first & 0xc0 == 0xc0 => {
+            super::quic::version::params(u32::from_be_bytes([*v0, *v1, *v2, *v3])).is_some()
+        }
+        _ => false,
+    }
 }
 
 /// DNS, mDNS and LLMNR ports.
@@ -103,6 +127,26 @@ impl FlowDissector {
     fn client_head(&mut self, head: &[u8], server_port: u16, last: bool) -> HeadNeed {
         if self.proto == AppProto::Dns {
             return self.dns_tcp(Direction::ClientToServer, head);
+        }
+        // A proxy preamble first (HTTP CONNECT, SOCKS): the TLS to read comes after it.
+        if self.proto == AppProto::Unknown && self.proxy.is_none() {
+            let preamble = client_preamble(head);
+            self.client_preamble_pending = preamble == Preamble::Pending && !last;
+            match preamble {
+                Preamble::Ends(proxy, at) => {
+                    self.proxy = Some(proxy);
+                    self.tunnel_start[0] = Some(at);
+                }
+                Preamble::Pending if !last => return HeadNeed::More,
+                Preamble::Pending | Preamble::No => {}
+            }
+        }
+        let head = match self.tunnel_start[0] {
+            Some(at) => head.get(at..).unwrap_or(&[]),
+            None => head,
+        };
+        if self.proxy.is_some() && head.is_empty() {
+            return if last { HeadNeed::Done } else { HeadNeed::More };
         }
         if matches!(self.proto, AppProto::Unknown | AppProto::Tls) {
             match tls::scan_client_stream(head) {
@@ -168,6 +212,35 @@ impl FlowDissector {
             }
             AppProto::Unknown | AppProto::Tls => {}
         }
+        if self.client_preamble_pending && !last {
+            // A SOCKS5 method choice (`05 00`) is not TLS, but the tunnel may follow it.
+            return HeadNeed::More;
+        }
+        if let Some(proxy) = self.proxy {
+            let at = match self.tunnel_start[1] {
+                Some(at) => at,
+                None => match server_preamble(proxy, head) {
+                    Preamble::Ends(_, at) => {
+                        self.tunnel_start[1] = Some(at);
+                        at
+                    }
+                    Preamble::Pending if !last => return HeadNeed::More,
+                    Preamble::Pending | Preamble::No => {
+                        self.server_done = true;
+                        return HeadNeed::Done;
+                    }
+                },
+            };
+            let head = head.get(at..).unwrap_or(&[]);
+            if head.is_empty() && !last {
+                return HeadNeed::More;
+            }
+            return self.server_tls(head, last);
+        }
+        self.server_tls(head, last)
+    }
+
+    fn server_tls(&mut self, head: &[u8], last: bool) -> HeadNeed {
         let scan = if last {
             tls::scan_server_stream_final(head)
         } else {
@@ -235,9 +308,19 @@ impl FlowDissector {
             AppProto::Unknown => {
                 if is_dns_port(server_port) || is_dns_port(client_port) {
                     self.proto = AppProto::Dns;
-                } else if dir == Direction::ClientToServer && looks_like_client_initial(payload) {
+                } else if dir == Direction::ClientToServer
+                    && (looks_like_client_initial(payload) || is_quic_long_header(payload))
+                {
                     self.proto = AppProto::Quic;
                     self.quic = Some(Box::default());
+                } else if let Some(version) =
+                    gquic::version(payload).filter(|_| dir == Direction::ClientToServer)
+                {
+                    self.proto = AppProto::Quic;
+                    self.quic_version = Some(version);
+                    self.gquic_sni = gquic::chlo_sni(payload);
+                    self.finish_non_tls();
+                    return None;
                 } else if !payload.is_empty() {
                     self.proto = AppProto::Other;
                     self.finish_non_tls();
@@ -264,46 +347,68 @@ impl FlowDissector {
     }
 
     fn quic_datagram(&mut self, dir: Direction, payload: &[u8]) {
-        if self.client_done {
-            return;
-        }
         let Some(quic) = self.quic.as_mut() else {
             return;
         };
         if dir == Direction::ServerToClient {
-            quic.on_server_datagram(payload);
-            return;
-        }
-        match quic.on_client_datagram(payload) {
-            QuicProgress::ClientHelloComplete => {
-                self.quic_version = quic.version();
-                let parsed = quic.client_hello().map(tls::parse_client_hello_message);
-                match parsed {
-                    Some(Ok(hello)) => self.client_hello = Some(Box::new(hello)),
-                    Some(Err(reason)) => self.drop = Some(reason),
-                    None => {}
+            // The server's Initials, until they gave the ServerHello (JA4S) or it gave up.
+            if !self.server_done {
+                match quic.on_server_datagram(payload) {
+                    ServerProgress::ServerHelloComplete => {
+                        match quic.server_hello().map(tls::parse_server_hello_message) {
+                            Some(Ok(hello)) => self.server_hello = Some(Box::new(hello)),
+                            Some(Err(reason)) => self.drop = Some(reason),
+                            None => {}
+                        }
+                        self.server_done = true;
+                    }
+                    ServerProgress::Failed(reason) => {
+                        self.drop = Some(reason);
+                        self.server_done = true;
+                    }
+                    ServerProgress::NeedMore => {}
                 }
-                self.finish_quic();
             }
-            QuicProgress::Failed(reason) => {
-                self.quic_version = quic.version();
-                self.drop = Some(reason);
-                self.finish_quic();
+        } else if !self.client_done {
+            match quic.on_client_datagram(payload) {
+                QuicProgress::ClientHelloComplete => {
+                    self.quic_version = quic.version();
+                    let parsed = quic.client_hello().map(tls::parse_client_hello_message);
+                    match parsed {
+                        Some(Ok(hello)) => self.client_hello = Some(Box::new(hello)),
+                        Some(Err(reason)) => self.drop = Some(reason),
+                        None => {}
+                    }
+                    quic.release_client_hello();
+                    self.client_done = true;
+                }
+                QuicProgress::Failed(reason) => {
+                    self.quic_version = quic.version();
+                    self.drop = Some(reason);
+                    // Without the client's keys the server's Initials cannot be opened either.
+                    self.client_done = true;
+                    self.server_done = true;
+                }
+                QuicProgress::NeedMore | QuicProgress::NotQuic => {}
             }
-            QuicProgress::NeedMore | QuicProgress::NotQuic => {}
         }
-    }
-
-    fn finish_quic(&mut self) {
-        // The decryption state is large; the ClientHello summary is all that is kept.
-        self.quic = None;
-        self.client_done = true;
-        self.server_done = true;
+        if self.client_done && self.server_done {
+            // The decryption state is large; the hello summaries are all that is kept.
+            self.quic = None;
+        }
     }
 
     /// The SNI of the client's hello (TLS or QUIC).
     pub fn sni(&self) -> Option<&str> {
-        self.client_hello.as_ref()?.sni.as_deref()
+        match &self.client_hello {
+            Some(hello) => hello.sni.as_deref(),
+            None => self.gquic_sni.as_deref(),
+        }
+    }
+
+    /// The server name of a Google QUIC cleartext CHLO.
+    pub fn gquic_sni(&self) -> Option<&str> {
+        self.gquic_sni.as_deref()
     }
 
     pub fn client_hello(&self) -> Option<&ClientHello> {

@@ -1,17 +1,48 @@
 //! The export directory: checked before any packet is read, written through temporary names that are
-//! renamed into place only when complete, so a crash never leaves a file that looks whole.
+//! renamed into place only when complete, so a crash or a full disk never leaves a file that looks
+//! whole. A directory holding an earlier export is refused unless the caller forces it.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+
+/// Every file an export writes: a directory holding any of them holds an earlier export.
+pub const EXPORT_FILES: &[&str] = &[
+    "flows.ndjson",
+    "flows.csv",
+    "summary.json",
+    "alerts.ndjson",
+    "report.html",
+];
 
 pub struct ExportDir {
     path: PathBuf,
 }
 
 impl ExportDir {
-    /// Creates `path` if needed and proves it writable. Errors say which directory and why.
-    pub fn prepare(path: &Path) -> Result<ExportDir, String> {
+    /// Creates `path` if needed and proves it writable; refuses a directory that already holds one of
+    /// [`EXPORT_FILES`] unless `force`. Errors say which directory (or file) and why, in one line.
+    pub fn prepare(path: &Path, force: bool) -> Result<ExportDir, String> {
+        if path.exists() && !path.is_dir() {
+            return Err(format!(
+                "export directory {}: exists and is not a directory",
+                path.display()
+            ));
+        }
+        if !force {
+            let earlier: Vec<&str> = EXPORT_FILES
+                .iter()
+                .copied()
+                .filter(|f| path.join(f).exists())
+                .collect();
+            if !earlier.is_empty() {
+                return Err(format!(
+                    "export directory {} already holds an earlier export ({}); use --force to overwrite it",
+                    path.display(),
+                    earlier.join(", ")
+                ));
+            }
+        }
         fs::create_dir_all(path)
             .map_err(|e| format!("export directory {}: {e}", path.display()))?;
         let probe = path.join(".aiwatch-write-test");
@@ -33,17 +64,35 @@ impl ExportDir {
         name: &str,
         fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> Result<(), String> {
-        let target = self.path.join(name);
-        let tmp = self.path.join(format!(".{name}.tmp"));
-        let result = (|| {
-            let mut out = BufWriter::new(File::create(&tmp)?);
-            fill(&mut out)?;
-            out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-            fs::rename(&tmp, &target)
-        })();
-        result.map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            format!("{}: {e}", target.display())
-        })
+        write_atomically(&self.path.join(name), fill)
     }
+}
+
+/// The temporary name a file is written under before it is renamed to `target`: hidden, same folder
+/// (so the rename cannot cross file systems).
+pub fn temporary_name(target: &Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    target.with_file_name(format!(".{name}.tmp"))
+}
+
+/// Writes `target` through `fill` under [`temporary_name`], synced and renamed when complete; on any
+/// error the temporary file is removed and the error names `target`.
+pub fn write_atomically(
+    target: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), String> {
+    let tmp = temporary_name(target);
+    let result = (|| {
+        let mut out = BufWriter::new(File::create(&tmp)?);
+        fill(&mut out)?;
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        fs::rename(&tmp, target)
+    })();
+    result.map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        format!("{}: {e}", target.display())
+    })
 }

@@ -20,7 +20,7 @@ use crate::capture::live::{FrameBatch, LiveConfig, LiveError, LiveSource};
 use crate::classify::Classifier;
 use crate::engine::{Engine, EngineConfig};
 use crate::export::dir::ExportDir;
-use crate::export::text;
+use crate::export::{ExportOptions, FlowFormat, alerts, csv, ecs, html, ndjson, text};
 use crate::flow::EndReason;
 use crate::runtime::tui_hook::{self, View, ViewStatus};
 use crate::time::Timestamp;
@@ -39,12 +39,16 @@ pub use capture_thread::QUEUE_BATCHES;
 const POLL: Duration = Duration::from_millis(100);
 /// Idle time after which the wall clock drives the engine's timeouts (and how often it then does).
 const IDLE_TICK: Duration = Duration::from_secs(1);
+/// Flow records kept in memory for the end-of-run CSV, alerts and HTML report; a longer run writes
+/// only flows.ndjson (streamed) and summary.json.
+pub const KEEP_RECORDS: usize = 200_000;
 /// How often a running summary goes to the UI.
 const VIEW_EVERY: Duration = Duration::from_millis(500);
 
 pub struct LiveOptions {
     pub capture: LiveConfig,
-    pub export: Option<PathBuf>,
+    /// `dir`, `format`, `force` and `window_secs` apply (`write_matched` needs capture files).
+    pub export: ExportOptions,
     pub engine: EngineConfig,
     pub classifier: Arc<Classifier>,
     /// Switch to this user once the interface is open.
@@ -84,7 +88,12 @@ pub fn run(opts: &LiveOptions, out: &mut dyn Write) -> Result<LiveOutcome, Strin
         os::drop_privileges(user)?;
     }
     // The export files are created as the (possibly unprivileged) user the capture runs as.
-    let export = opts.export.as_deref().map(ExportDir::prepare).transpose()?;
+    let export = opts
+        .export
+        .dir
+        .as_deref()
+        .map(|d| ExportDir::prepare(d, opts.export.force))
+        .transpose()?;
     let lines = match &export {
         Some(dir) => {
             let path = dir.path().join("flows.ndjson");
@@ -149,9 +158,11 @@ pub fn run(opts: &LiveOptions, out: &mut dyn Write) -> Result<LiveOutcome, Strin
 
     let mut driver = Driver {
         engine: Engine::new(opts.engine.clone(), Arc::clone(&opts.classifier)),
-        summary: SummaryBuilder::default(),
+        summary: SummaryBuilder::with_window(opts.export.window_secs),
         flows_ended: 0,
         lines,
+        format: opts.export.format,
+        kept: export.is_some().then(Vec::new),
         write_error: None,
         sources: vec![source_name.clone()],
         counters: Arc::clone(&counters),
@@ -185,6 +196,7 @@ pub fn run(opts: &LiveOptions, out: &mut dyn Write) -> Result<LiveOutcome, Strin
     }
     if let Some(dir) = &export {
         write_summary_json(dir, &summary)?;
+        write_reports(dir, driver.kept.take(), &summary, &opts.classifier)?;
     }
     if let Some(t) = ui_thread {
         match t.join() {
@@ -217,6 +229,37 @@ fn print_text_summary(out: &mut dyn Write, s: &Summary) -> std::io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// flows.csv, alerts.ndjson and report.html, from the records kept (`None`: too many were).
+fn write_reports(
+    dir: &ExportDir,
+    kept: Option<Vec<FlowRecord>>,
+    summary: &Summary,
+    classifier: &Classifier,
+) -> Result<(), String> {
+    let Some(mut records) = kept else {
+        eprintln!(
+            "aiwatch: more than {KEEP_RECORDS} flows: flows.csv, alerts.ndjson and report.html are \
+             not written for a live run this long (flows.ndjson and summary.json are complete)"
+        );
+        return Ok(());
+    };
+    records.sort_by_cached_key(FlowRecord::sort_key);
+    let alerts = alerts::alerts(&records, &classifier.policy.thresholds);
+    dir.write("flows.csv", |w| csv::write_csv(w, &records))?;
+    dir.write("alerts.ndjson", |w| ndjson::write_lines(w, &alerts))?;
+    dir.write("report.html", |w| {
+        html::write_report(
+            w,
+            &html::ReportInput {
+                summary,
+                records: &records,
+                alerts: &alerts,
+                classifier,
+            },
+        )
+    })
 }
 
 fn write_summary_json(dir: &ExportDir, summary: &Summary) -> Result<(), String> {
@@ -257,6 +300,10 @@ struct Driver<'a> {
     /// The first failure writing flows.ndjson (the run continues; reported at the end).
     write_error: Option<String>,
     sources: Vec<String>,
+    format: FlowFormat,
+    /// Records kept for the end-of-run reports (CSV, alerts, HTML), `None` once past
+    /// [`KEEP_RECORDS`] (or without export).
+    kept: Option<Vec<FlowRecord>>,
     counters: Arc<capture_thread::CaptureCounters>,
     export: Option<&'a ExportDir>,
     view: Option<View>,
@@ -349,10 +396,17 @@ impl Driver<'_> {
             if let Some((w, path)) = &mut self.lines
                 && self.write_error.is_none()
             {
-                if let Err(e) = write_line(w, &r) {
+                if let Err(e) = write_line(w, &r, self.format) {
                     self.write_error = Some(format!("{}: {e}", path.display()));
                 }
                 wrote = true;
+            }
+            if let Some(kept) = &mut self.kept {
+                if kept.len() < KEEP_RECORDS {
+                    kept.push(r);
+                } else {
+                    self.kept = None;
+                }
             }
         }
         // Flushed as flows end, so `tail -f flows.ndjson` shows them.
@@ -417,8 +471,12 @@ impl Driver<'_> {
     }
 }
 
-fn write_line(w: &mut BufWriter<File>, r: &FlowRecord) -> std::io::Result<()> {
-    serde_json::to_writer(&mut *w, r).map_err(std::io::Error::other)?;
+fn write_line(w: &mut BufWriter<File>, r: &FlowRecord, format: FlowFormat) -> std::io::Result<()> {
+    match format {
+        FlowFormat::Native => serde_json::to_writer(&mut *w, r),
+        FlowFormat::Ecs => serde_json::to_writer(&mut *w, &ecs::document(r)),
+    }
+    .map_err(std::io::Error::other)?;
     w.write_all(b"\n")
 }
 

@@ -5,8 +5,7 @@ use crate::aggregate::summary::{Summary, SummaryBuilder};
 use crate::capture::{CaptureError, FileSource};
 use crate::classify::Classifier;
 use crate::engine::{Engine, EngineConfig};
-use crate::export::dir::ExportDir;
-use crate::export::{ndjson, text};
+use crate::export::{self, ExportOptions, RunOutput, text};
 use crate::flow::EndReason;
 use crate::time::Timestamp;
 use std::io::Write;
@@ -28,6 +27,17 @@ pub struct ReplayOutcome {
     pub summary: Summary,
     /// A capture that broke mid-way: everything before it was still processed and reported.
     pub read_error: Option<CaptureError>,
+    /// What the export wrote besides its files' names (alerts, evidence frames).
+    pub export: export::ExportReport,
+}
+
+/// Runs a replay. `Err` means nothing was processed (bad input caught before the first packet).
+pub fn run(opts: &ReplayOptions, out: &mut dyn Write) -> Result<ReplayOutcome, String> {
+    let export = ExportOptions {
+        dir: opts.export.clone(),
+        ..ExportOptions::default()
+    };
+    run_with_export(opts, &export, out)
 }
 
 /// What a watched replay adds around the engine (pacing, a running view); [`run`] adds nothing.
@@ -47,14 +57,19 @@ pub struct Unwatched;
 
 impl ReplayHooks for Unwatched {}
 
-/// Runs a replay. `Err` means nothing was processed (bad input caught before the first packet).
-pub fn run(opts: &ReplayOptions, out: &mut dyn Write) -> Result<ReplayOutcome, String> {
-    run_with(opts, out, &mut Unwatched)
+/// [`run`] with every export option (`opts.export` is ignored: `export.dir` is used).
+pub fn run_with_export(
+    opts: &ReplayOptions,
+    export_opts: &ExportOptions,
+    out: &mut dyn Write,
+) -> Result<ReplayOutcome, String> {
+    run_hooked(opts, export_opts, out, &mut Unwatched)
 }
 
-/// Runs a replay with hooks (see [`ReplayHooks`]).
-pub fn run_with<H: ReplayHooks>(
+/// [`run_with_export`] with hooks (see [`ReplayHooks`]).
+pub fn run_hooked<H: ReplayHooks>(
     opts: &ReplayOptions,
+    export_opts: &ExportOptions,
     out: &mut dyn Write,
     hooks: &mut H,
 ) -> Result<ReplayOutcome, String> {
@@ -72,13 +87,13 @@ pub fn run_with<H: ReplayHooks>(
             ));
         }
     }
-    let export = opts.export.as_deref().map(ExportDir::prepare).transpose()?;
+    let export = export::prepare(export_opts, &opts.files)?;
     let names: Vec<String> = sources.iter().map(|s| s.name().to_string()).collect();
 
     let mut engine = Engine::new(opts.engine.clone(), Arc::clone(&opts.classifier));
-    let keep = opts.keep_records || export.is_some();
+    let keep = opts.keep_records || export.writes_files() || export_opts.write_matched.is_some();
     let mut records = Vec::new();
-    let mut summary = SummaryBuilder::default();
+    let mut summary = SummaryBuilder::with_window(export_opts.window_secs);
     let take =
         |engine: &mut Engine, summary: &mut SummaryBuilder, records: &mut Vec<FlowRecord>| {
             for r in engine.drain_records() {
@@ -120,21 +135,22 @@ pub fn run_with<H: ReplayHooks>(
     hooks.publish(&engine, &summary, &names);
     records.sort_by_cached_key(FlowRecord::sort_key);
     let summary = summary.finish(&names, engine.stats(), &engine.table_stats());
-    match &export {
-        Some(dir) => {
-            dir.write("flows.ndjson", |w| ndjson::write_lines(w, &records))?;
-            dir.write("summary.json", |w| {
-                serde_json::to_writer_pretty(&mut *w, &summary).map_err(std::io::Error::other)?;
-                w.write_all(b"\n")
-            })?;
-        }
-        None => {
-            text::write_summary(out, &summary).map_err(|e| format!("writing the summary: {e}"))?
-        }
+    if !export.writes_files() {
+        text::write_summary(out, &summary).map_err(|e| format!("writing the summary: {e}"))?;
     }
+    let export_report = export::write_export(
+        &export,
+        &RunOutput {
+            records: &records,
+            summary: &summary,
+            classifier: &opts.classifier,
+            inputs: &opts.files,
+        },
+    )?;
     Ok(ReplayOutcome {
         records,
         summary,
         read_error,
+        export: export_report,
     })
 }

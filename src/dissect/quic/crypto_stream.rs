@@ -1,6 +1,7 @@
 //! The Initial CRYPTO stream: frames of a decrypted Initial payload (RFC 9000 §19), and their data
 //! reassembled by offset, in any order, into a buffer capped at
-//! [`MAX_CRYPTO_BYTES`](crate::dissect::limits::quic::MAX_CRYPTO_BYTES).
+//! [`MAX_CRYPTO_BYTES`](crate::dissect::limits::quic::MAX_CRYPTO_BYTES) (the client's) or
+//! [`MAX_SERVER_CRYPTO_BYTES`](crate::dissect::limits::quic::MAX_SERVER_CRYPTO_BYTES) (the server's).
 
 use super::packet::read_varint;
 use crate::dissect::limits::quic as caps;
@@ -118,22 +119,38 @@ pub(crate) enum Inserted {
 }
 
 /// The CRYPTO stream's first bytes, reassembled by offset. The buffer grows to the highest offset
-/// received, never past [`caps::MAX_CRYPTO_BYTES`].
-#[derive(Debug, Default)]
+/// received, never past its cap ([`caps::MAX_CRYPTO_BYTES`] by default).
+#[derive(Debug)]
 pub(crate) struct CryptoStream {
     data: Vec<u8>,
     /// Received byte ranges, sorted, disjoint and not touching (`start < end`).
     ranges: Vec<(usize, usize)>,
+    cap: usize,
+}
+
+impl Default for CryptoStream {
+    fn default() -> Self {
+        Self::with_cap(caps::MAX_CRYPTO_BYTES)
+    }
 }
 
 impl CryptoStream {
+    /// An empty stream keeping at most `cap` bytes from offset 0.
+    pub(crate) fn with_cap(cap: usize) -> Self {
+        CryptoStream {
+            data: Vec::new(),
+            ranges: Vec::new(),
+            cap,
+        }
+    }
+
     pub(crate) fn clear(&mut self) {
         self.data.clear();
         self.ranges.clear();
     }
 
     pub(crate) fn insert(&mut self, offset: u64, data: &[u8]) -> Inserted {
-        let cap = caps::MAX_CRYPTO_BYTES;
+        let cap = self.cap;
         let start = usize::try_from(offset).unwrap_or(usize::MAX).min(cap);
         let end = start.saturating_add(data.len()).min(cap);
         let kept = end - start;

@@ -1,5 +1,5 @@
 //! Initial packet protection (RFC 9001 §5): key derivation from the client's Destination Connection
-//! ID, AES-128-ECB header protection and AES-128-GCM payload protection.
+//! ID (for either direction), AES-128-ECB header protection and AES-128-GCM payload protection.
 
 use aes::Aes128;
 use aes::cipher::{Array, BlockCipherEncrypt, KeyInit};
@@ -14,7 +14,8 @@ use super::version::VersionParams;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct InitialSecrets {
     pub initial_secret: [u8; 32],
-    pub client_initial_secret: [u8; 32],
+    /// The direction's secret: `client_initial_secret` or `server_initial_secret`.
+    pub direction_secret: [u8; 32],
     pub key: [u8; 16],
     pub iv: [u8; 12],
     pub hp: [u8; 16],
@@ -35,29 +36,50 @@ fn expand_label(secret: &[u8], label: &[u8], out: &mut [u8]) -> Result<(), &'sta
     prk.expand(&info, out).map_err(|_| "hkdf output too long")
 }
 
+/// Which side's Initial packets the keys protect (the HKDF label of RFC 9001 §5.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Side {
+    Client,
+    Server,
+}
+
 /// Derives the client's Initial secrets for `dcid` under `params` (RFC 9001 §5.2, RFC 9369 §3.3).
 pub(crate) fn derive_client_secrets(
     params: &VersionParams,
     dcid: &[u8],
 ) -> Result<InitialSecrets, &'static str> {
+    derive_secrets(params, dcid, Side::Client)
+}
+
+/// Derives one side's Initial secrets from the client's Destination Connection ID: the first one,
+/// or the Source Connection ID of the server's Retry after one (RFC 9001 §5.2).
+pub(crate) fn derive_secrets(
+    params: &VersionParams,
+    dcid: &[u8],
+    side: Side,
+) -> Result<InitialSecrets, &'static str> {
     let (prk, _) = Hkdf::<Sha256>::extract(Some(params.salt), dcid);
     let mut secrets = InitialSecrets {
         initial_secret: [0; 32],
-        client_initial_secret: [0; 32],
+        direction_secret: [0; 32],
         key: [0; 16],
         iv: [0; 12],
         hp: [0; 16],
     };
     secrets.initial_secret.copy_from_slice(prk.as_slice());
+    let label: &[u8] = match side {
+        Side::Client => b"client in",
+        Side::Server => b"server in",
+    };
     expand_label(
         &secrets.initial_secret,
-        b"client in",
-        &mut secrets.client_initial_secret,
+        label,
+        &mut secrets.direction_secret,
     )?;
-    let cis = secrets.client_initial_secret;
-    expand_label(&cis, params.key_label, &mut secrets.key)?;
-    expand_label(&cis, params.iv_label, &mut secrets.iv)?;
-    expand_label(&cis, params.hp_label, &mut secrets.hp)?;
+    let secret = secrets.direction_secret;
+    expand_label(&secret, params.key_label, &mut secrets.key)?;
+    expand_label(&secret, params.iv_label, &mut secrets.iv)?;
+    expand_label(&secret, params.hp_label, &mut secrets.hp)?;
     Ok(secrets)
 }
 

@@ -1,18 +1,22 @@
-//! QUIC client Initials: from the UDP payloads of one flow to the TLS ClientHello they carry.
+//! QUIC Initials: from the UDP payloads of one flow to the TLS ClientHello (and ServerHello) they
+//! carry.
 //!
 //! Contract. [`QuicClientInitials`] takes the client's UDP payloads of one flow (and, optionally,
-//! the server's, to notice Version Negotiation and Retry). It removes the Initial packet protection
-//! of QUIC v1 (RFC 9001), v2 (RFC 9369), drafts 27 to 34, mvfst's draft-27 and the reserved
-//! `0x?a?a?a?a` versions clients send to force Version Negotiation (protected as draft 29), whose
-//! keys derive from public values (the version's salt and the client's Destination Connection ID).
-//! It reassembles the Initial CRYPTO stream by offset in any order across packets and hands back
-//! the complete ClientHello handshake message (`01 LL LL LL` and body) without parsing it. It never
-//! panics, reads nothing but its arguments, and keeps what [`limits::quic`](crate::dissect::limits::quic)
-//! allows per flow (a CRYPTO buffer of `MAX_CRYPTO_BYTES` plus one packet of scratch). Packets it
-//! cannot use (unknown version, failed authentication, malformed frames) are counted by reason and
-//! never end the flow; only a stream that cannot hold a ClientHello, or an exhausted packet budget,
-//! is a terminal [`QuicProgress::Failed`]. It does not decrypt Handshake or 1-RTT packets (their
-//! keys are secret), nor the server's Initials, nor Google QUIC (Q0xx/T0xx).
+//! the server's: to notice Version Negotiation and Retry, and to read the ServerHello from the
+//! server's Initials, see `server.rs`). It removes the Initial packet protection of QUIC v1
+//! (RFC 9001), v2 (RFC 9369), drafts 27 to 34, mvfst's draft-27 and the reserved `0x?a?a?a?a`
+//! versions clients send to force Version Negotiation (protected as draft 29), whose keys derive
+//! from public values (the version's salt and the client's Destination Connection ID). It
+//! reassembles the Initial CRYPTO stream by offset in any order across packets and hands back the
+//! complete ClientHello handshake message (`01 LL LL LL` and body) without parsing it. It never
+//! panics, reads nothing but its arguments, and keeps what
+//! [`limits::quic`](crate::dissect::limits::quic) allows per flow: a client CRYPTO buffer of
+//! `MAX_CRYPTO_BYTES` (freed by [`QuicClientInitials::release_client_hello`]), a server one of
+//! `MAX_SERVER_CRYPTO_BYTES`, and one packet of scratch. Packets it cannot use (unknown version,
+//! failed authentication, malformed frames) are counted by reason and never end the flow; only a
+//! stream that cannot hold a ClientHello, or an exhausted packet budget, is a terminal
+//! [`QuicProgress::Failed`]. It does not decrypt Handshake or 1-RTT packets (their keys are
+//! secret), nor Google QUIC (Q0xx/T0xx).
 //!
 //! Cryptography. RustCrypto (`hkdf` 0.13, `sha2` 0.11, `aes` 0.9, `aes-gcm` 0.11): pure Rust, no
 //! C or assembly build step, the same crates the rest of aiwatch already uses for hashing, and
@@ -24,10 +28,13 @@
 mod crypto_stream;
 mod keys;
 mod packet;
-mod version;
+mod server;
+pub(crate) mod version;
 
 #[cfg(test)]
 mod rfc_vectors;
+#[cfg(test)]
+mod server_tests;
 #[cfg(test)]
 mod tests;
 
@@ -36,6 +43,7 @@ use crypto_stream::{CryptoStream, Frame, Frames, Inserted};
 use keys::PacketKeys;
 use packet::{LongKind, open_initial, parse_long_header};
 
+pub use server::ServerProgress;
 pub use version::{QUIC_DRAFT_29, QUIC_V1, QUIC_V2, quic_version_name};
 
 /// Where a flow stands after a datagram.
@@ -113,6 +121,8 @@ pub struct QuicClientInitials {
     retry_scid: Option<([u8; caps::MAX_CID_LEN], usize)>,
     version_negotiation_seen: bool,
     drops: Vec<(&'static str, u32)>,
+    /// The server's Initials and the ServerHello they carry (`server.rs`).
+    server: server::ServerInitials,
 }
 
 impl QuicClientInitials {
@@ -170,27 +180,15 @@ impl QuicClientInitials {
         }
     }
 
-    /// Feeds one UDP payload sent by the server: notes Version Negotiation and Retry.
-    pub fn on_server_datagram(&mut self, datagram: &[u8]) {
-        let Ok(header) = parse_long_header(datagram) else {
-            return;
-        };
-        match header.kind {
-            LongKind::VersionNegotiation => self.version_negotiation_seen = true,
-            LongKind::Retry if !header.scid.is_empty() => {
-                let mut scid = [0; caps::MAX_CID_LEN];
-                if let Some(dst) = scid.get_mut(..header.scid.len()) {
-                    dst.copy_from_slice(header.scid);
-                    self.retry_scid = Some((scid, header.scid.len()));
-                }
-            }
-            _ => {}
-        }
-    }
-
     /// The complete ClientHello handshake message, header included, once it is all here.
     pub fn client_hello(&self) -> Option<&[u8]> {
         self.crypto.contiguous().get(..self.client_hello_len?)
+    }
+
+    /// Frees the client's CRYPTO buffer once the caller has read the ClientHello, as the flow may
+    /// then wait a while for the server's Initials; [`Self::client_hello`] returns `None` after.
+    pub fn release_client_hello(&mut self) {
+        self.crypto = CryptoStream::default();
     }
 
     /// The version of the Initials that carry the ClientHello being reassembled.

@@ -70,6 +70,20 @@ pub(crate) struct LongHeader<'a> {
 /// header of a known version or are truncated. Version Negotiation and Retry take the rest of the
 /// datagram, as they carry no Length.
 pub(crate) fn parse_long_header(buf: &[u8]) -> Result<LongHeader<'_>, &'static str> {
+    parse_long_header_with(buf, false)
+}
+
+/// [`parse_long_header`] for the server's packets, which may clear the fixed bit: a client's
+/// Initial offering `grease_quic_bit` (RFC 9287) lets the server grease it from its first Initial
+/// on (seen from real servers in nDPI's captures; Wireshark accepts them too).
+pub(crate) fn parse_server_long_header(buf: &[u8]) -> Result<LongHeader<'_>, &'static str> {
+    parse_long_header_with(buf, true)
+}
+
+fn parse_long_header_with(
+    buf: &[u8],
+    fixed_bit_may_be_zero: bool,
+) -> Result<LongHeader<'_>, &'static str> {
     let first = *buf.first().ok_or("empty packet")?;
     if first & 0x80 == 0 {
         return Err("short header packet");
@@ -93,7 +107,7 @@ pub(crate) fn parse_long_header(buf: &[u8]) -> Result<LongHeader<'_>, &'static s
         });
     }
     let params = version::params(version).ok_or("unsupported QUIC version")?;
-    if first & 0x40 == 0 {
+    if first & 0x40 == 0 && !fixed_bit_may_be_zero {
         return Err("fixed bit is zero");
     }
     let type_bits = (first >> 4) & 0b11;

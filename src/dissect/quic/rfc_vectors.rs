@@ -1,5 +1,6 @@
 //! Published test vectors, copied as hex. RFC 9001 Appendix A.2 and RFC 9369 Appendix A.2 share
-//! the DCID `8394c8f03e515708` and the ClientHello; only the protection differs.
+//! the DCID `8394c8f03e515708` and the ClientHello; only the protection differs. So do both
+//! Appendices A.3 (the server's Initial, answering that client Initial) with their ServerHello.
 
 /// RFC 9001 Appendix A.2: the protected client Initial (1200 bytes, packet number 2).
 pub(super) const RFC9001_CLIENT_INITIAL: &str = concat!(
@@ -96,4 +97,31 @@ pub(super) const RFC9001_CLIENT_HELLO: &str = concat!(
     "0e0403050306030203080408050806002d00020101001c000240010039003204",
     "08ffffffffffffffff05048000ffff07048000ffff0801100104800075300901",
     "100f088394c8f03e51570806048000ffff",
+);
+
+/// RFC 9001 Appendix A.3: the server's protected Initial (135 bytes, packet number 1, empty DCID,
+/// SCID `f067a5502a4262b5`), keys from the client's DCID `8394c8f03e515708`.
+pub(super) const RFC9001_SERVER_INITIAL: &str = concat!(
+    "cf000000010008f067a5502a4262b5004075c0d95a482cd0991cd25b0aac406a",
+    "5816b6394100f37a1c69797554780bb38cc5a99f5ede4cf73c3ec2493a1839b3",
+    "dbcba3f6ea46c5b7684df3548e7ddeb9c3bf9c73cc3f3bded74b562bfb19fb84",
+    "022f8ef4cdd93795d77d06edbb7aaf2f58891850abbdca3d20398c276456cbc4",
+    "2158407dd074ee",
+);
+
+/// RFC 9369 Appendix A.3: the same server Initial protected as QUIC version 2.
+pub(super) const RFC9369_SERVER_INITIAL: &str = concat!(
+    "dc6b3343cf0008f067a5502a4262b5004075d92faaf16f05d8a4398c47089698",
+    "baeea26b91eb761d9b89237bbf87263017915358230035f7fd3945d88965cf17",
+    "f9af6e16886c61bfc703106fbaf3cb4cfa52382dd16a393e42757507698075b2",
+    "c984c707f0a0812d8cd5a6881eaf21ceda98f4bd23f6fe1a3e2c43edd9ce7ca8",
+    "4bed8521e2e140",
+);
+
+/// RFC 9001 Appendix A.3: the data of the server packet's CRYPTO frame (offset 0, 90 bytes), a
+/// ServerHello choosing TLS_AES_128_GCM_SHA256 with key_share and supported_versions.
+pub(super) const RFC9001_SERVER_HELLO: &str = concat!(
+    "020000560303eefce7f7b37ba1d1632e96677825ddf73988cfc79825df566dc5",
+    "430b9a045a1200130100002e00330024001d00209d3c940d89690b84d08a6099",
+    "3c144eca684d1081287c834d5311bcf32bb9da1a002b00020304",
 );

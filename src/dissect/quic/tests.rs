@@ -26,7 +26,7 @@ fn rfc9001_a1_client_initial_keys() {
         hex("7db5df06e7a69e432496adedb00851923595221596ae2ae9fb8115c1e9ed0a44")
     );
     assert_eq!(
-        s.client_initial_secret.to_vec(),
+        s.direction_secret.to_vec(),
         hex("c00cf151ca5be075ed0ebfb5c80323c42d6b7db67881289af4008f1f6c357aea")
     );
     assert_eq!(s.key.to_vec(), hex("1f369613dd76d5467730efcbe3b1a22d"));
@@ -52,7 +52,7 @@ fn rfc9369_a1_client_initial_keys() {
         hex("2062e8b3cd8d52092614b8071d0aa1fb7c2e3ac193f78b280e72d8f5751f6aba")
     );
     assert_eq!(
-        s.client_initial_secret.to_vec(),
+        s.direction_secret.to_vec(),
         hex("14ec9d6eb9fd7af83bf5a668bc17a7e283766aade7ecd0891f70f9ff7f4bf47b")
     );
     assert_eq!(s.key.to_vec(), hex("8b1a0bc121284290a29e0971b5cd045d"));

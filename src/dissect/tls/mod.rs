@@ -5,7 +5,8 @@
 //!
 //! - **Accepts** the first bytes of one direction of a TCP connection, in order, from its first byte
 //!   ([`scan_client_stream`], [`scan_server_stream`]), or one handshake message with its 4-byte
-//!   header ([`parse_client_hello_message`], for QUIC's CRYPTO stream). The bytes may stop anywhere.
+//!   header ([`parse_client_hello_message`], [`parse_server_hello_message`], for QUIC's CRYPTO
+//!   streams). The bytes may stop anywhere.
 //! - **Promises** a [`Scan`] verdict for every input: `NeedMore` when the hello is cut short (call
 //!   again with a longer head), `NotTls` from the first bytes when they cannot start a TLS stream
 //!   (plain HTTP and other protocols are rejected after at most five bytes), `Malformed(reason)` with
@@ -58,7 +59,9 @@ mod server_hello;
 mod sslv2;
 
 pub use client_hello::{ClientHello, parse_client_hello_message, scan_client_stream};
-pub use server_hello::{ServerHello, scan_server_stream, scan_server_stream_final};
+pub use server_hello::{
+    ServerHello, parse_server_hello_message, scan_server_stream, scan_server_stream_final,
+};
 
 use serde::Serialize;
 

@@ -53,6 +53,22 @@ impl ServerHello {
     }
 }
 
+/// Parses one ServerHello handshake message, its 4-byte header included, as QUIC carries it in the
+/// server's Initial CRYPTO stream (RFC 9001 §4). Trailing bytes after the message are ignored.
+pub fn parse_server_hello_message(msg: &[u8]) -> Result<ServerHello, &'static str> {
+    let (message, _) = next_message(msg).ok_or("truncated handshake header")?;
+    if message.msg_type != SERVER_HELLO {
+        return Err("handshake message is not a ServerHello");
+    }
+    if message.body_len > MAX_SERVER_FLIGHT_LEN {
+        return Err("ServerHello over cap");
+    }
+    if message.whole.is_none() {
+        return Err("truncated ServerHello");
+    }
+    parse_body(message.body_so_far)
+}
+
 /// Parses a ServerHello body (without the 4-byte handshake header).
 fn parse_body(body: &[u8]) -> Result<ServerHello, &'static str> {
     let (rest, message) =

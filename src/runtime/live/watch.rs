@@ -5,6 +5,7 @@ use super::pace::{Pacer, Speed};
 use super::{Mark, Rates, VIEW_EVERY, rates_between};
 use crate::aggregate::summary::SummaryBuilder;
 use crate::engine::Engine;
+use crate::export::ExportOptions;
 use crate::runtime::replay::{self, ReplayHooks, ReplayOptions, ReplayOutcome};
 use crate::runtime::tui_hook::{self, View, ViewStatus};
 use crate::time::Timestamp;
@@ -80,6 +81,7 @@ impl ReplayHooks for Watch {
 /// printed to `out` after the UI has closed.
 pub fn run(
     opts: &ReplayOptions,
+    export_opts: &ExportOptions,
     speed: Speed,
     tui: bool,
     out: &mut dyn Write,
@@ -99,7 +101,7 @@ pub fn run(
         mark: None,
     };
     let Some(ui) = ui else {
-        return replay::run_with(opts, out, &mut watch);
+        return replay::run_hooked(opts, export_opts, out, &mut watch);
     };
     watch.view = Some(ui.view);
     let run = ui.run;
@@ -114,7 +116,7 @@ pub fn run(
         .map_err(|e| format!("starting the terminal UI: {e}"))?;
     // The UI owns the terminal until it returns: the text summary waits.
     let mut text = Vec::new();
-    let outcome = replay::run_with(opts, &mut text, &mut watch);
+    let outcome = replay::run_hooked(opts, export_opts, &mut text, &mut watch);
     drop(watch);
     match ui_thread.join() {
         Ok(Ok(())) => {}
