@@ -42,8 +42,8 @@ fn report_evidence(path: &std::path::Path, ev: &aiwatch::capture::writer::Eviden
 }
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    // Not locked for the whole run: the terminal UI writes to stdout from its own thread.
+    let mut out = std::io::stdout();
     match cli.command {
         Command::Replay(args) => {
             let opts = args.options()?;

@@ -22,7 +22,7 @@ use crate::engine::{Engine, EngineConfig};
 use crate::export::dir::ExportDir;
 use crate::export::{ExportOptions, FlowFormat, alerts, csv, ecs, html, ndjson, text};
 use crate::flow::EndReason;
-use crate::runtime::tui_hook::{self, View, ViewStatus};
+use crate::runtime::tui_hook::{self, RecentFlows, View, ViewStatus};
 use crate::time::Timestamp;
 use capture_thread::Stopper;
 use std::fs::File;
@@ -168,6 +168,7 @@ pub fn run(opts: &LiveOptions, out: &mut dyn Write) -> Result<LiveOutcome, Strin
         counters: Arc::clone(&counters),
         export: export.as_ref(),
         view,
+        recent: RecentFlows::default(),
         view_status: ViewStatus {
             source: source_name,
             ..ViewStatus::default()
@@ -308,6 +309,8 @@ struct Driver<'a> {
     export: Option<&'a ExportDir>,
     view: Option<View>,
     view_status: ViewStatus,
+    /// Recent flows to AI providers for the view's drill-down (kept only with a view).
+    recent: RecentFlows,
 }
 
 impl Driver<'_> {
@@ -393,6 +396,9 @@ impl Driver<'_> {
         for r in self.engine.drain_records() {
             self.flows_ended += 1;
             self.summary.add(&r);
+            if self.view.is_some() {
+                self.recent.push(&r);
+            }
             if let Some((w, path)) = &mut self.lines
                 && self.write_error.is_none()
             {
@@ -456,7 +462,7 @@ impl Driver<'_> {
         st.active_flows = self.engine.active_flows() as u64;
         st.drops = c.capture_drops + c.interface_drops + c.queue_drops;
         st.malformed = self.engine.stats().malformed_total();
-        view(summary, st);
+        view(summary, st, self.recent.as_slice());
     }
 
     fn status_line(&self, rates: Rates) -> String {

@@ -48,6 +48,8 @@ pub trait ReplayHooks {
     fn wants_publish(&mut self) -> bool {
         false
     }
+    /// Called with each flow record as it is taken from the engine.
+    fn on_record(&mut self, _record: &FlowRecord) {}
     /// A running view: the records of ended flows are already folded into `summary`.
     fn publish(&mut self, _engine: &Engine, _summary: &SummaryBuilder, _sources: &[String]) {}
 }
@@ -94,15 +96,18 @@ pub fn run_hooked<H: ReplayHooks>(
     let keep = opts.keep_records || export.writes_files() || export_opts.write_matched.is_some();
     let mut records = Vec::new();
     let mut summary = SummaryBuilder::with_window(export_opts.window_secs);
-    let take =
-        |engine: &mut Engine, summary: &mut SummaryBuilder, records: &mut Vec<FlowRecord>| {
-            for r in engine.drain_records() {
-                summary.add(&r);
-                if keep {
-                    records.push(r);
-                }
+    let take = |engine: &mut Engine,
+                summary: &mut SummaryBuilder,
+                records: &mut Vec<FlowRecord>,
+                hooks: &mut H| {
+        for r in engine.drain_records() {
+            summary.add(&r);
+            hooks.on_record(&r);
+            if keep {
+                records.push(r);
             }
-        };
+        }
+    };
     let mut read_error = None;
     'files: for source in &mut sources {
         let mut batch = 0u32;
@@ -122,16 +127,16 @@ pub fn run_hooked<H: ReplayHooks>(
             batch += 1;
             if batch == 4096 {
                 batch = 0;
-                take(&mut engine, &mut summary, &mut records);
+                take(&mut engine, &mut summary, &mut records, hooks);
             }
             if hooks.wants_publish() {
-                take(&mut engine, &mut summary, &mut records);
+                take(&mut engine, &mut summary, &mut records, hooks);
                 hooks.publish(&engine, &summary, &names);
             }
         }
     }
     engine.finish(EndReason::EndOfCapture);
-    take(&mut engine, &mut summary, &mut records);
+    take(&mut engine, &mut summary, &mut records, hooks);
     hooks.publish(&engine, &summary, &names);
     records.sort_by_cached_key(FlowRecord::sort_key);
     let summary = summary.finish(&names, engine.stats(), &engine.table_stats());

@@ -2,52 +2,28 @@
 //! status a few times per second through a [`View`]; [`attach`] pairs that publisher with the UI
 //! loop (run on its own thread; it returns when the user quits and restores the terminal itself).
 //!
-//! The TUI (`crate::tui`, built in parallel on branch `tui`) is not in this tree yet, so [`attach`]
-//! reports that. Once it lands, `attach` becomes (API of `tui` at 33abb0b):
-//!
-//! ```text
-//! use crate::aggregate::snapshot::{LiveStatus, Snapshot};
-//! let (tx, rx) = tokio::sync::watch::channel(Arc::new(Snapshot::default()));
-//! let mut rate = RestrictedRate::default();
-//! let view = move |summary: &Summary, s: &ViewStatus| {
-//!     rate.observe(summary, s.packet_time);
-//!     let status = LiveStatus { source: s.source.clone(), progress: s.progress,
-//!         packet_time: s.packet_time, packets_per_sec: s.packets_per_sec,
-//!         bits_per_sec: s.bits_per_sec, active_flows: s.active_flows, drops: s.drops,
-//!         malformed: s.malformed, paused: s.paused };
-//!     tx.send_replace(Arc::new(Snapshot::build(summary, &status, &[], rate.series())));
-//! };
-//! Ok(Ui { view: Box::new(view), run: Box::new(move || crate::tui::run(rx)) })
-//! ```
-//! and `AVAILABLE` becomes `true`. The TUI returns on `q`, Ctrl-C, SIGTERM or SIGHUP; when the
-//! runtime drops the view (capture over) it shows the last snapshot until the user quits.
+//! The runtime's status is the TUI's [`LiveStatus`]; the restricted-rate chart is derived here from
+//! successive summaries ([`RestrictedRate`]); the drill-down shows the recent flows to AI providers
+//! the runtime hands over. Policy alerts are not fed to the live view yet (the alert sink works on a
+//! finished run's records).
 
+use crate::aggregate::record::FlowRecord;
+use crate::aggregate::snapshot::{LiveStatus, MAX_FLOWS, Snapshot};
 use crate::aggregate::summary::Summary;
 use crate::time::Timestamp;
-use std::io;
+use std::collections::VecDeque;
+use std::io::{self, IsTerminal};
+use std::sync::Arc;
 
 /// Most points of the restricted-rate series kept (an hour of seconds).
 const RATE_POINTS: usize = 3_600;
 
-/// The status beside the summary: field for field the TUI's `LiveStatus`.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ViewStatus {
-    /// Interface name, or the capture files.
-    pub source: String,
-    /// Fraction of a replay done (by packets read), `None` live.
-    pub progress: Option<f64>,
-    pub packet_time: Option<Timestamp>,
-    pub packets_per_sec: f64,
-    pub bits_per_sec: f64,
-    pub active_flows: u64,
-    /// Capture + interface + queue drops.
-    pub drops: u64,
-    pub malformed: u64,
-    pub paused: bool,
-}
+/// The status beside the summary (interface or files, rates, drops).
+pub type ViewStatus = LiveStatus;
 
-/// Receives running summaries (called from the engine thread, at most a few times per second).
-pub type View = Box<dyn FnMut(&Summary, &ViewStatus) + Send>;
+/// Receives running summaries, with the most recent flow records to AI providers (called from the
+/// engine thread, at most a few times per second).
+pub type View = Box<dyn FnMut(&Summary, &ViewStatus, &[FlowRecord]) + Send>;
 
 /// A terminal UI: its publisher and its loop.
 pub struct Ui {
@@ -56,15 +32,46 @@ pub struct Ui {
     pub run: Box<dyn FnOnce() -> io::Result<()> + Send>,
 }
 
-/// Whether this build has a terminal UI (the default for `live` on a terminal when it has).
-pub const AVAILABLE: bool = false;
+/// Whether this build has a terminal UI (the default for `live` on a terminal).
+pub const AVAILABLE: bool = true;
 
-/// The terminal UI, or why there is none.
+/// The terminal UI, or why there is none (standard output is not a terminal).
 pub fn attach() -> Result<Ui, String> {
-    Err(
-        "the terminal UI is not built into this version of aiwatch yet (run without --tui)"
-            .to_string(),
-    )
+    if !io::stdout().is_terminal() {
+        return Err("--tui needs a terminal on standard output".to_string());
+    }
+    let (tx, rx) = tokio::sync::watch::channel(Arc::new(Snapshot::default()));
+    let mut rate = RestrictedRate::default();
+    let view = move |summary: &Summary, status: &ViewStatus, recent: &[FlowRecord]| {
+        rate.observe(summary, status.packet_time);
+        let snapshot = Snapshot::build(summary, status, &[], rate.series()).with_flows(recent);
+        tx.send_replace(Arc::new(snapshot));
+    };
+    Ok(Ui {
+        view: Box::new(view),
+        run: Box::new(move || crate::tui::run(rx)),
+    })
+}
+
+/// The most recent flow records to AI providers (the drill-down's input), at most
+/// [`snapshot::MAX_FLOWS`](crate::aggregate::snapshot::MAX_FLOWS).
+#[derive(Debug, Default)]
+pub struct RecentFlows(VecDeque<FlowRecord>);
+
+impl RecentFlows {
+    pub fn push(&mut self, r: &FlowRecord) {
+        if r.provider.is_none() {
+            return;
+        }
+        if self.0.len() == MAX_FLOWS {
+            self.0.pop_front();
+        }
+        self.0.push_back(r.clone());
+    }
+
+    pub fn as_slice(&mut self) -> &[FlowRecord] {
+        self.0.make_contiguous()
+    }
 }
 
 /// Bytes sent to restricted services per second of packet time, from successive running summaries

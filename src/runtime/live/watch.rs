@@ -3,11 +3,12 @@
 
 use super::pace::{Pacer, Speed};
 use super::{Mark, Rates, VIEW_EVERY, rates_between};
+use crate::aggregate::record::FlowRecord;
 use crate::aggregate::summary::SummaryBuilder;
 use crate::engine::Engine;
 use crate::export::ExportOptions;
 use crate::runtime::replay::{self, ReplayHooks, ReplayOptions, ReplayOutcome};
-use crate::runtime::tui_hook::{self, View, ViewStatus};
+use crate::runtime::tui_hook::{self, RecentFlows, View, ViewStatus};
 use crate::time::Timestamp;
 use std::io::Write;
 use std::sync::Arc;
@@ -23,6 +24,7 @@ struct Watch {
     quit: Arc<AtomicBool>,
     view: Option<View>,
     status: ViewStatus,
+    recent: RecentFlows,
     frames_since_clock: u32,
     last_publish: Instant,
     mark: Option<Mark>,
@@ -32,6 +34,12 @@ impl ReplayHooks for Watch {
     fn before_frame(&mut self, ts: Timestamp) {
         if !self.quit.load(Ordering::Relaxed) {
             self.pacer.wait(ts);
+        }
+    }
+
+    fn on_record(&mut self, record: &FlowRecord) {
+        if self.view.is_some() {
+            self.recent.push(record);
         }
     }
 
@@ -73,7 +81,7 @@ impl ReplayHooks for Watch {
         st.bits_per_sec = rates.bits_per_sec;
         st.active_flows = engine.active_flows() as u64;
         st.malformed = stats.malformed_total();
-        view(&s, st);
+        view(&s, st, self.recent.as_slice());
     }
 }
 
@@ -96,6 +104,7 @@ pub fn run(
             source: source.join(", "),
             ..ViewStatus::default()
         },
+        recent: RecentFlows::default(),
         frames_since_clock: 0,
         last_publish: Instant::now(),
         mark: None,
