@@ -52,6 +52,9 @@ pub struct FlowDissector {
     drop: Option<DissectDrop>,
     /// DNS-over-TCP responses not yet handed to the caller.
     tcp_responses: Vec<DnsMessage>,
+    /// Set by [`FlowDissector::skip_unused_cert_names`]: the certificate's names are read only when
+    /// the ClientHello gave no SNI (they are then the fallback server name).
+    cert_names_only_without_sni: bool,
 }
 
 /// DNS, mDNS and LLMNR ports.
@@ -75,6 +78,12 @@ impl FlowDissector {
     /// Takes the reason of the last parser that gave up, if any.
     pub fn take_drop(&mut self) -> Option<DissectDrop> {
         self.drop.take()
+    }
+
+    /// The caller keeps no record field but the server name: the server certificate's names (costly
+    /// X.509 parsing) are then read only when the ClientHello had no SNI. Call before the first packet.
+    pub fn skip_unused_cert_names(&mut self) {
+        self.cert_names_only_without_sni = true;
     }
 
     fn give_up(&mut self, reason: DissectDrop) {
@@ -168,11 +177,10 @@ impl FlowDissector {
             }
             AppProto::Unknown | AppProto::Tls => {}
         }
-        let scan = if last {
-            tls::scan_server_stream_final(head)
-        } else {
-            tls::scan_server_stream(head)
-        };
+        // A ClientHello not seen yet may still lack an SNI: read the names then, to be safe.
+        let cert_names = !self.cert_names_only_without_sni
+            || self.client_hello.as_ref().is_none_or(|h| h.sni.is_none());
+        let scan = tls::scan_server_stream_with(head, last, cert_names);
         match scan {
             Scan::Done(hello) => {
                 self.server_hello = Some(Box::new(hello));

@@ -48,8 +48,13 @@ pub fn run(opts: &ReplayOptions, out: &mut dyn Write) -> Result<ReplayOutcome, S
     let export = opts.export.as_deref().map(ExportDir::prepare).transpose()?;
     let names: Vec<String> = sources.iter().map(|s| s.name().to_string()).collect();
 
-    let mut engine = Engine::new(opts.engine.clone(), Arc::clone(&opts.classifier));
     let keep = opts.keep_records || export.is_some();
+    // Without export or kept records only the summary reads the records: let the engine skip the rest.
+    let config = EngineConfig {
+        full_records: opts.engine.full_records && keep,
+        ..opts.engine.clone()
+    };
+    let mut engine = Engine::new(config, Arc::clone(&opts.classifier));
     let mut records = Vec::new();
     let mut summary = SummaryBuilder::default();
     let mut take = |engine: &mut Engine| {

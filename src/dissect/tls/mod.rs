@@ -58,7 +58,9 @@ mod server_hello;
 mod sslv2;
 
 pub use client_hello::{ClientHello, parse_client_hello_message, scan_client_stream};
-pub use server_hello::{ServerHello, scan_server_stream, scan_server_stream_final};
+pub use server_hello::{
+    ServerHello, scan_server_stream, scan_server_stream_final, scan_server_stream_with,
+};
 
 use serde::Serialize;
 
