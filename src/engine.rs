@@ -219,7 +219,9 @@ fn on_packet(
     if ing.new_flow {
         flow.data.dns = names.lookup(flow.client().ip, flow.server().ip, pkt.ts);
         if !full_records {
-            flow.data.dissect.skip_unused_cert_names();
+            // A name from DNS outranks the certificate's as the server name (see `record_of`).
+            let dns_named = flow.data.dns.is_some();
+            flow.data.dissect.skip_unused_cert_names(dns_named);
         }
     }
     if flow.data.dissect.finished() {

@@ -55,6 +55,8 @@ pub struct FlowDissector {
     /// Set by [`FlowDissector::skip_unused_cert_names`]: the certificate's names are read only when
     /// the ClientHello gave no SNI (they are then the fallback server name).
     cert_names_only_without_sni: bool,
+    /// Set by [`FlowDissector::skip_unused_cert_names`]: no use for the certificate's names at all.
+    cert_names_unused: bool,
 }
 
 /// DNS, mDNS and LLMNR ports.
@@ -81,9 +83,12 @@ impl FlowDissector {
     }
 
     /// The caller keeps no record field but the server name: the server certificate's names (costly
-    /// X.509 parsing) are then read only when the ClientHello had no SNI. Call before the first packet.
-    pub fn skip_unused_cert_names(&mut self) {
+    /// X.509 parsing) are then read only when they can become the server name, that is when the
+    /// ClientHello had no SNI and `other_name_known` is false (the flow already has a name from DNS).
+    /// Call before the first packet.
+    pub fn skip_unused_cert_names(&mut self, other_name_known: bool) {
         self.cert_names_only_without_sni = true;
+        self.cert_names_unused = other_name_known;
     }
 
     fn give_up(&mut self, reason: DissectDrop) {
@@ -179,7 +184,8 @@ impl FlowDissector {
         }
         // A ClientHello not seen yet may still lack an SNI: read the names then, to be safe.
         let cert_names = !self.cert_names_only_without_sni
-            || self.client_hello.as_ref().is_none_or(|h| h.sni.is_none());
+            || (!self.cert_names_unused
+                && self.client_hello.as_ref().is_none_or(|h| h.sni.is_none()));
         let scan = tls::scan_server_stream_with(head, last, cert_names);
         match scan {
             Scan::Done(hello) => {
