@@ -11,7 +11,7 @@ use super::{
 use crate::decode::{L4, Packet, TCP_FIN, TCP_RST, TCP_SYN};
 use crate::flow::stream_head::{DEFAULT_STREAM_HEAD_CAP, StreamHead};
 use crate::time::{NANOS_PER_SEC, Nanos, Timestamp};
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 /// Index of a live flow in the table's slab. Valid until the flow ends.
 pub type FlowId = u32;
@@ -85,7 +85,11 @@ struct List {
 #[derive(Debug)]
 pub struct FlowTable<T> {
     limits: FlowLimits,
-    index: HashMap<FlowKey, u32, foldhash::fast::RandomState>,
+    /// Slot ids by the hash of their flow's key. The key itself lives only in the slot: a lookup
+    /// touches the small id table and then the slot it needs anyway (a map holding key copies costs
+    /// one more cache miss per packet, and ~50 bytes per reserved entry).
+    index: hashbrown::HashTable<u32>,
+    hasher: foldhash::fast::RandomState,
     slots: Vec<Slot<T>>,
     free: Vec<u32>,
     lists: [List; CLASSES],
@@ -98,7 +102,8 @@ impl<T: Default> FlowTable<T> {
         // Reserve for a busy link up front: growing by doubling would copy every live flow.
         let reserve = limits.max_flows.min(1 << 16);
         FlowTable {
-            index: HashMap::with_capacity_and_hasher(reserve, Default::default()),
+            index: hashbrown::HashTable::with_capacity(reserve),
+            hasher: foldhash::fast::RandomState::default(),
             slots: Vec::with_capacity(reserve),
             limits,
             free: Vec::new(),
@@ -145,7 +150,7 @@ impl<T: Default> FlowTable<T> {
     pub fn ingest(&mut self, pkt: &Packet<'_>) -> Ingested {
         let (key, src_is_lo) = FlowKey::of(pkt);
         let now = pkt.ts;
-        let mut id = self.index.get(&key).copied();
+        let mut id = self.find(&key);
 
         // A new SYN on a closed or reset connection is a new connection (port reuse).
         if let (Some(old), L4::Tcp { flags, .. }) = (id, pkt.l4)
@@ -233,6 +238,20 @@ impl<T: Default> FlowTable<T> {
         }
     }
 
+    /// The slot id of the live flow with `key`.
+    fn find(&self, key: &FlowKey) -> Option<u32> {
+        let hash = self.hasher.hash_one(key);
+        let slots = &self.slots;
+        self.index
+            .find(hash, |&id| {
+                slots
+                    .get(id as usize)
+                    .and_then(|s| s.flow.as_ref())
+                    .is_some_and(|f| f.key == *key)
+            })
+            .copied()
+    }
+
     fn create(&mut self, key: FlowKey, src_is_lo: bool, pkt: &Packet<'_>) -> u32 {
         if self.index.len() >= self.limits.max_flows.max(1) {
             self.evict_oldest();
@@ -280,7 +299,10 @@ impl<T: Default> FlowTable<T> {
             }
         };
         self.push_front(id, class);
-        self.index.insert(key, id);
+        let hash = self.hasher.hash_one(key);
+        let (slots, hasher) = (&self.slots, &self.hasher);
+        self.index
+            .insert_unique(hash, id, |&other| rehash(slots, hasher, other));
         self.stats.created += 1;
         self.stats.peak_active = self.stats.peak_active.max(self.index.len() as u64);
         id
@@ -333,7 +355,7 @@ impl<T: Default> FlowTable<T> {
 
     /// Ends every live flow (end of capture, shutdown), oldest first.
     pub fn finish(&mut self, reason: EndReason) {
-        let mut ids: Vec<u32> = self.index.values().copied().collect();
+        let mut ids: Vec<u32> = self.index.iter().copied().collect();
         ids.sort_unstable_by_key(|&id| {
             self.slots[id as usize]
                 .flow
@@ -361,7 +383,10 @@ impl<T: Default> FlowTable<T> {
     fn end(&mut self, id: u32, reason: EndReason) {
         self.unlink(id);
         if let Some(flow) = self.slots[id as usize].flow.take() {
-            self.index.remove(&flow.key);
+            let hash = self.hasher.hash_one(flow.key);
+            if let Ok(entry) = self.index.find_entry(hash, |&other| other == id) {
+                entry.remove();
+            }
             self.ended.push(EndedFlow { flow, reason });
             self.free.push(id);
         }
@@ -402,6 +427,14 @@ impl<T: Default> FlowTable<T> {
         s.prev = NIL;
         s.next = NIL;
     }
+}
+
+/// The hash of slot `id`'s key, for the index to grow (indexed slots always hold a flow).
+fn rehash<T>(slots: &[Slot<T>], hasher: &foldhash::fast::RandomState, id: u32) -> u64 {
+    slots
+        .get(id as usize)
+        .and_then(|s| s.flow.as_ref())
+        .map_or(0, |f| hasher.hash_one(f.key))
 }
 
 #[cfg(test)]
