@@ -472,7 +472,7 @@ impl KeyHasher {
 /// `a.b.c.d` may share a hash, never equality).
 fn addr_word(ip: std::net::IpAddr) -> u128 {
     match ip {
-        std::net::IpAddr::V4(v4) => u128::from(v4.to_ipv6_mapped().to_bits()),
+        std::net::IpAddr::V4(v4) => v4.to_ipv6_mapped().to_bits(),
         std::net::IpAddr::V6(v6) => v6.to_bits(),
     }
 }
