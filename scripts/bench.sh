@@ -2,22 +2,29 @@
 # Whole-process benchmark of `aiwatch replay` against the libpcap floor (../shared/bench/pcapcount.c),
 # run alternately so that drift of a shared machine cancels out: "x floor" is the median of the
 # per-pair wall-time ratios. Builds the corpus with ../shared/bench/make-corpus.sh when missing.
-# usage: scripts/bench.sh [CORPUS.pcap]     env: RUNS (default 7), EXTRA (extra aiwatch flags)
+# usage: scripts/bench.sh [CORPUS.pcap]     env: RUNS (default 7), EXTRA (extra aiwatch flags),
+#        BIN (an aiwatch binary to time instead of building target/release/aiwatch)
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
-shared=../shared/bench
+# The shared folder: $AIWATCH_SHARED, else ../shared beside the crate, else /work/shared.
+if [ -n "${AIWATCH_SHARED:-}" ]; then shared_root=$AIWATCH_SHARED
+elif [ -d ../shared ]; then shared_root=../shared
+else shared_root=/work/shared; fi
+shared=$shared_root/bench
 corpus=${1:-target/bench/c100M.pcap}
 RUNS=${RUNS:-7}
 EXTRA=${EXTRA:-}
 mkdir -p target/bench
 if [ ! -f "$corpus" ]; then
   echo "building the corpus $corpus (needs editcap/capinfos from wireshark-common)" >&2
-  bash "$shared/make-corpus.sh" ../shared/captures/ndpi/pcap "$corpus" 100M >&2
+  bash "$shared/make-corpus.sh" "$shared_root/captures/ndpi/pcap" "$corpus" 100M >&2
 fi
 cc -O2 -o target/bench/pcapcount "$shared/pcapcount.c" -lpcap
-cargo build --release --quiet
-bin=target/release/aiwatch
+if [ -n "${BIN:-}" ]; then bin=$BIN; else
+  cargo build --release --quiet
+  bin=target/release/aiwatch
+fi
 cat "$corpus" >/dev/null
 read -r pkts capbytes < <(target/bench/pcapcount "$corpus" | sed -E 's/packets=([0-9]+) captured_bytes=([0-9]+).*/\1 \2/')
 timed() { # prints: wall_s maxrss_kb

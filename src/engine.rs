@@ -24,6 +24,10 @@ pub struct EngineConfig {
     pub fragments: FragmentLimits,
     /// Entries of the DNS-fed IP→name cache.
     pub name_cache: usize,
+    /// Whether every field of the flow records is used (export, kept records). When false only the
+    /// summary reads them, and work whose sole use is an unread field is skipped: the server
+    /// certificate's names are parsed only for flows whose ClientHello had no SNI.
+    pub full_records: bool,
 }
 
 impl Default for EngineConfig {
@@ -32,6 +36,7 @@ impl Default for EngineConfig {
             flows: FlowLimits::default(),
             fragments: FragmentLimits::default(),
             name_cache: DEFAULT_CAPACITY,
+            full_records: true,
         }
     }
 }
@@ -85,6 +90,7 @@ pub struct Engine {
     /// Packet time of the next timeout sweep (sweeps run at most once per second of packet time).
     next_sweep: Timestamp,
     records: Vec<FlowRecord>,
+    full_records: bool,
 }
 
 impl Engine {
@@ -97,6 +103,7 @@ impl Engine {
             stats: EngineStats::default(),
             next_sweep: Timestamp::ZERO,
             records: Vec::new(),
+            full_records: config.full_records,
         }
     }
 
@@ -131,7 +138,13 @@ impl Engine {
         match self.decoder.decode(frame) {
             Decoded::Packet(pkt) => {
                 self.stats.packets += 1;
-                on_packet(&mut self.flows, &mut self.names, &mut self.stats, &pkt);
+                on_packet(
+                    &mut self.flows,
+                    &mut self.names,
+                    &mut self.stats,
+                    &pkt,
+                    self.full_records,
+                );
             }
             Decoded::NotIp => self.stats.not_ip += 1,
             Decoded::FragmentHeld => self.stats.fragments_held += 1,
@@ -207,6 +220,7 @@ fn on_packet(
     names: &mut NameCache,
     stats: &mut EngineStats,
     pkt: &Packet<'_>,
+    full_records: bool,
 ) {
     let ing = flows.ingest(pkt);
     let Some(flow) = flows.get_mut(ing.id) else {
@@ -214,6 +228,11 @@ fn on_packet(
     };
     if ing.new_flow {
         flow.data.dns = names.lookup(flow.client().ip, flow.server().ip, pkt.ts);
+        if !full_records {
+            // A name from DNS outranks the certificate's as the server name (see `record_of`).
+            let dns_named = flow.data.dns.is_some();
+            flow.data.dissect.skip_unused_cert_names(dns_named);
+        }
     }
     if flow.data.dissect.finished() {
         return;

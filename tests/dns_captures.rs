@@ -5,6 +5,8 @@
 //! `etherparse` here, independently of aiwatch's own decoder; VXLAN is decapsulated (nDPI ran with
 //! `-t`). Skipped, with a note, when the shared folder is absent.
 
+mod common;
+
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
@@ -13,15 +15,7 @@ use aiwatch::dissect::dns::{DnsMessage, RData, parse_message, split_tcp_messages
 use etherparse::{LaxNetSlice, LaxSlicedPacket};
 
 fn shared_dir() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var_os("AIWATCH_SHARED").map(PathBuf::from),
-        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared")),
-        Some(PathBuf::from("/work/shared")),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .find(|dir| dir.join("captures/ndpi/expected").is_dir())
+    Some(common::shared_dir()).filter(|dir| dir.join("captures").is_dir())
 }
 
 type Endpoint = (IpAddr, u16);

@@ -10,6 +10,8 @@
 //!   all payloads, in order, hashed with SHA-256; UDP lengths with `-e udp.length`;
 //! - overlaps: `-Y 'ip.fragment.overlap'` (fragments flagged) and `-Y 'ip.fragment.overlap.conflict'`.
 
+mod common;
+
 use std::path::PathBuf;
 
 use aiwatch::decode::fragments::{
@@ -22,12 +24,7 @@ use etherparse::{
 use sha2::{Digest, Sha256};
 
 fn shared_dir() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var_os("AIWATCH_SHARED").map(PathBuf::from),
-        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared")),
-        Some(PathBuf::from("/work/shared")),
-    ];
-    candidates.into_iter().flatten().find(|p| p.is_dir())
+    Some(common::shared_dir()).filter(|dir| dir.join("captures").is_dir())
 }
 
 #[derive(Default)]

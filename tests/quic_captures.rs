@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -14,15 +16,7 @@ use aiwatch::dissect::quic::{QuicClientInitials, QuicProgress, looks_like_client
 use etherparse::{LaxNetSlice, LaxSlicedPacket, TransportSlice};
 
 fn shared_dir() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var_os("AIWATCH_SHARED").map(PathBuf::from),
-        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")),
-        Some(PathBuf::from("/work/shared")),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .find(|p| p.join("captures").is_dir())
+    Some(common::shared_dir()).filter(|dir| dir.join("captures").is_dir())
 }
 
 type Endpoint = (IpAddr, u16);

@@ -1,6 +1,8 @@
 //! Geolocation against MaxMind's own test databases (answers from their `*.source.json`, the data
 //! they were built from), the embedded database, and the special ranges that are never looked up.
 
+mod common;
+
 use std::net::IpAddr;
 use std::path::PathBuf;
 
@@ -9,15 +11,7 @@ use ipnet::IpNet;
 
 /// `AIWATCH_SHARED`, else `<crate>/../shared`, else `/work/shared` (see the project's test rules).
 fn shared() -> PathBuf {
-    if let Some(dir) = std::env::var_os("AIWATCH_SHARED") {
-        return PathBuf::from(dir);
-    }
-    let beside = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    if beside.is_dir() {
-        beside
-    } else {
-        PathBuf::from("/work/shared")
-    }
+    common::shared_dir()
 }
 
 fn maxmind(name: &str) -> PathBuf {

@@ -3,21 +3,15 @@
 //! signatures. The captures predate most AI services and hold none of their traffic, except names
 //! judged below; any other match would be a signature that claims a generic host.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use aiwatch::classify::signatures::Signatures;
 
 fn shared() -> PathBuf {
-    if let Some(dir) = std::env::var_os("AIWATCH_SHARED") {
-        return PathBuf::from(dir);
-    }
-    let beside = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    if beside.is_dir() {
-        beside
-    } else {
-        PathBuf::from("/work/shared")
-    }
+    common::shared_dir()
 }
 
 /// Every distinct non-null `sni` in the expected flows.

@@ -9,11 +9,16 @@ use super::series::{Series, SeriesBuilder};
 use crate::engine::EngineStats;
 use crate::flow::TableStats;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap as StdHashMap, HashSet as StdHashSet};
 use std::net::IpAddr;
 
 pub const SUMMARY_SCHEMA: &str = "aiwatch.summary/1";
 const TOP_TALKERS: usize = 10;
+
+/// Maps folded once per flow: foldhash instead of SipHash. Every list is sorted on a total order
+/// before output, so iteration order (and the hasher) never shows.
+type HashMap<K, V> = StdHashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<K> = StdHashSet<K, foldhash::fast::RandomState>;
 
 /// Traffic totals of one group of flows. "Sent" is client → server: what internal hosts send out.
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]

@@ -19,6 +19,10 @@
 //! entry for another client is still cached (that client's own lookups still find it).
 
 use std::collections::{HashMap, HashSet};
+
+/// Per-packet-path maps hash addresses: foldhash, not the default SipHash (no untrusted keys
+/// choose the bucket layout beyond what a flow table already exposes).
+type FastState = foldhash::fast::RandomState;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -73,12 +77,12 @@ struct Slot {
 pub struct NameCache {
     capacity: usize,
     slots: Vec<Slot>,
-    by_pair: HashMap<(IpAddr, IpAddr), u32>,
+    by_pair: HashMap<(IpAddr, IpAddr), u32, FastState>,
     /// Latest inserted slot for each answered address, for the any-client fallback.
-    by_addr: HashMap<IpAddr, u32>,
+    by_addr: HashMap<IpAddr, u32, FastState>,
     most_recent: u32,
     least_recent: u32,
-    names: HashSet<Arc<str>>,
+    names: HashSet<Arc<str>, FastState>,
     purge_names_at: usize,
     last_chain: Option<Arc<[Arc<str>]>>,
     stats: NameCacheStats,
@@ -108,11 +112,11 @@ impl NameCache {
         NameCache {
             capacity,
             slots: Vec::new(),
-            by_pair: HashMap::new(),
-            by_addr: HashMap::new(),
+            by_pair: HashMap::default(),
+            by_addr: HashMap::default(),
             most_recent: NIL,
             least_recent: NIL,
-            names: HashSet::new(),
+            names: HashSet::default(),
             purge_names_at: 1024,
             last_chain: None,
             stats: NameCacheStats::default(),

@@ -65,6 +65,11 @@ pub struct FlowDissector {
     /// The client's head may still become a proxy preamble (a SOCKS5 greeting waits for the
     /// proxy's method choice before its request): the server's head waits for the verdict.
     client_preamble_pending: bool,
+    /// Set by [`FlowDissector::skip_unused_cert_names`]: the certificate's names are read only when
+    /// the ClientHello gave no SNI (they are then the fallback server name).
+    cert_names_only_without_sni: bool,
+    /// Set by [`FlowDissector::skip_unused_cert_names`]: no use for the certificate's names at all.
+    cert_names_unused: bool,
 }
 
 /// A long-header packet of a QUIC version whose Initials can be opened (0-RTT and Handshake packets
@@ -99,6 +104,15 @@ impl FlowDissector {
     /// Takes the reason of the last parser that gave up, if any.
     pub fn take_drop(&mut self) -> Option<DissectDrop> {
         self.drop.take()
+    }
+
+    /// The caller keeps no record field but the server name: the server certificate's names (costly
+    /// X.509 parsing) are then read only when they can become the server name, that is when the
+    /// ClientHello had no SNI and `other_name_known` is false (the flow already has a name from DNS).
+    /// Call before the first packet.
+    pub fn skip_unused_cert_names(&mut self, other_name_known: bool) {
+        self.cert_names_only_without_sni = true;
+        self.cert_names_unused = other_name_known;
     }
 
     fn give_up(&mut self, reason: DissectDrop) {
@@ -241,11 +255,11 @@ impl FlowDissector {
     }
 
     fn server_tls(&mut self, head: &[u8], last: bool) -> HeadNeed {
-        let scan = if last {
-            tls::scan_server_stream_final(head)
-        } else {
-            tls::scan_server_stream(head)
-        };
+        // A ClientHello not seen yet may still lack an SNI: read the names then, to be safe.
+        let cert_names = !self.cert_names_only_without_sni
+            || (!self.cert_names_unused
+                && self.client_hello.as_ref().is_none_or(|h| h.sni.is_none()));
+        let scan = tls::scan_server_stream_with(head, last, cert_names);
         match scan {
             Scan::Done(hello) => {
                 self.server_hello = Some(Box::new(hello));

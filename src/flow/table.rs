@@ -11,7 +11,7 @@ use super::{
 use crate::decode::{L4, Packet, TCP_FIN, TCP_RST, TCP_SYN};
 use crate::flow::stream_head::{DEFAULT_STREAM_HEAD_CAP, StreamHead};
 use crate::time::{NANOS_PER_SEC, Nanos, Timestamp};
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 /// Index of a live flow in the table's slab. Valid until the flow ends.
 pub type FlowId = u32;
@@ -85,7 +85,11 @@ struct List {
 #[derive(Debug)]
 pub struct FlowTable<T> {
     limits: FlowLimits,
-    index: HashMap<FlowKey, u32, foldhash::fast::RandomState>,
+    /// Slot ids by the hash of their flow's key. The key itself lives only in the slot: a lookup
+    /// touches the small id table and then the slot it needs anyway (a map holding key copies costs
+    /// one more cache miss per packet, and ~50 bytes per reserved entry).
+    index: hashbrown::HashTable<u32>,
+    hasher: KeyHasher,
     slots: Vec<Slot<T>>,
     free: Vec<u32>,
     lists: [List; CLASSES],
@@ -98,7 +102,8 @@ impl<T: Default> FlowTable<T> {
         // Reserve for a busy link up front: growing by doubling would copy every live flow.
         let reserve = limits.max_flows.min(1 << 16);
         FlowTable {
-            index: HashMap::with_capacity_and_hasher(reserve, Default::default()),
+            index: hashbrown::HashTable::with_capacity(reserve),
+            hasher: KeyHasher::new(),
             slots: Vec::with_capacity(reserve),
             limits,
             free: Vec::new(),
@@ -145,7 +150,7 @@ impl<T: Default> FlowTable<T> {
     pub fn ingest(&mut self, pkt: &Packet<'_>) -> Ingested {
         let (key, src_is_lo) = FlowKey::of(pkt);
         let now = pkt.ts;
-        let mut id = self.index.get(&key).copied();
+        let mut id = self.find(&key);
 
         // A new SYN on a closed or reset connection is a new connection (port reuse).
         if let (Some(old), L4::Tcp { flags, .. }) = (id, pkt.l4)
@@ -233,6 +238,20 @@ impl<T: Default> FlowTable<T> {
         }
     }
 
+    /// The slot id of the live flow with `key`.
+    fn find(&self, key: &FlowKey) -> Option<u32> {
+        let hash = self.hasher.hash(key);
+        let slots = &self.slots;
+        self.index
+            .find(hash, |&id| {
+                slots
+                    .get(id as usize)
+                    .and_then(|s| s.flow.as_ref())
+                    .is_some_and(|f| f.key == *key)
+            })
+            .copied()
+    }
+
     fn create(&mut self, key: FlowKey, src_is_lo: bool, pkt: &Packet<'_>) -> u32 {
         if self.index.len() >= self.limits.max_flows.max(1) {
             self.evict_oldest();
@@ -280,7 +299,10 @@ impl<T: Default> FlowTable<T> {
             }
         };
         self.push_front(id, class);
-        self.index.insert(key, id);
+        let hash = self.hasher.hash(&key);
+        let (slots, hasher) = (&self.slots, &self.hasher);
+        self.index
+            .insert_unique(hash, id, |&other| rehash(slots, hasher, other));
         self.stats.created += 1;
         self.stats.peak_active = self.stats.peak_active.max(self.index.len() as u64);
         id
@@ -333,7 +355,7 @@ impl<T: Default> FlowTable<T> {
 
     /// Ends every live flow (end of capture, shutdown), oldest first.
     pub fn finish(&mut self, reason: EndReason) {
-        let mut ids: Vec<u32> = self.index.values().copied().collect();
+        let mut ids: Vec<u32> = self.index.iter().copied().collect();
         ids.sort_unstable_by_key(|&id| {
             self.slots[id as usize]
                 .flow
@@ -361,7 +383,10 @@ impl<T: Default> FlowTable<T> {
     fn end(&mut self, id: u32, reason: EndReason) {
         self.unlink(id);
         if let Some(flow) = self.slots[id as usize].flow.take() {
-            self.index.remove(&flow.key);
+            let hash = self.hasher.hash(&flow.key);
+            if let Ok(entry) = self.index.find_entry(hash, |&other| other == id) {
+                entry.remove();
+            }
             self.ended.push(EndedFlow { flow, reason });
             self.free.push(id);
         }
@@ -402,6 +427,60 @@ impl<T: Default> FlowTable<T> {
         s.prev = NIL;
         s.next = NIL;
     }
+}
+
+/// The hash of slot `id`'s key, for the index to grow (indexed slots always hold a flow).
+fn rehash<T>(slots: &[Slot<T>], hasher: &KeyHasher, id: u32) -> u64 {
+    slots
+        .get(id as usize)
+        .and_then(|s| s.flow.as_ref())
+        .map_or(0, |f| hasher.hash(&f.key))
+}
+
+/// The flow index's hash: the key as three words (two addresses, then ports, protocol and VLAN)
+/// folded by 128-bit multiplies with per-table random seeds, as foldhash does. The generic `Hash`
+/// of `FlowKey` feeds a dozen small writes (enum tags, length prefixes, bytes) and cost about three
+/// times as much on the per-packet lookup.
+#[derive(Debug)]
+struct KeyHasher {
+    seeds: [u64; 5],
+}
+
+impl KeyHasher {
+    fn new() -> Self {
+        let random = foldhash::fast::RandomState::default();
+        KeyHasher {
+            seeds: std::array::from_fn(|i| random.hash_one(i as u64) | 1),
+        }
+    }
+
+    fn hash(&self, key: &FlowKey) -> u64 {
+        let [s0, s1, s2, s3, s4] = self.seeds;
+        let vlan = key.vlan.map_or(0, |v| u64::from(v) | 1 << 16);
+        let small = u64::from(key.lo.port)
+            | u64::from(key.hi.port) << 16
+            | u64::from(key.proto) << 32
+            | vlan << 40;
+        let (lo, hi) = (addr_word(key.lo.ip), addr_word(key.hi.ip));
+        let a = fold(lo as u64 ^ s0, (lo >> 64) as u64 ^ s1);
+        let b = fold(hi as u64 ^ s2, (hi >> 64) as u64 ^ s3);
+        fold(a ^ small, b ^ s4)
+    }
+}
+
+/// An address as one word: IPv4 in the IPv4-mapped range (hashing only: `::ffff:a.b.c.d` and
+/// `a.b.c.d` may share a hash, never equality).
+fn addr_word(ip: std::net::IpAddr) -> u128 {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_ipv6_mapped().to_bits(),
+        std::net::IpAddr::V6(v6) => v6.to_bits(),
+    }
+}
+
+/// The folded multiply: high and low halves of the 128-bit product, xored.
+fn fold(a: u64, b: u64) -> u64 {
+    let product = u128::from(a) * u128::from(b);
+    (product as u64) ^ ((product >> 64) as u64)
 }
 
 #[cfg(test)]

@@ -92,8 +92,13 @@ pub fn run_hooked<H: ReplayHooks>(
     let export = export::prepare(export_opts, &opts.files)?;
     let names: Vec<String> = sources.iter().map(|s| s.name().to_string()).collect();
 
-    let mut engine = Engine::new(opts.engine.clone(), Arc::clone(&opts.classifier));
     let keep = opts.keep_records || export.writes_files() || export_opts.write_matched.is_some();
+    // Without export or kept records only the summary reads the records: let the engine skip the rest.
+    let config = EngineConfig {
+        full_records: opts.engine.full_records && keep,
+        ..opts.engine.clone()
+    };
+    let mut engine = Engine::new(config, Arc::clone(&opts.classifier));
     let mut records = Vec::new();
     let mut summary = SummaryBuilder::with_window(export_opts.window_secs);
     let take = |engine: &mut Engine,

@@ -61,6 +61,7 @@ mod sslv2;
 pub use client_hello::{ClientHello, parse_client_hello_message, scan_client_stream};
 pub use server_hello::{
     ServerHello, parse_server_hello_message, scan_server_stream, scan_server_stream_final,
+    scan_server_stream_with,
 };
 
 use serde::Serialize;

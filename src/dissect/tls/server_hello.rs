@@ -129,17 +129,28 @@ fn first_certificate(body_so_far: &[u8]) -> Option<Result<&[u8], &'static str>> 
 /// Finds the ServerHello (and, for TLS ≤ 1.2, the first certificate's names) at the start of a
 /// server's TCP stream. See the module contract.
 pub fn scan_server_stream(head: &[u8]) -> Scan<ServerHello> {
-    scan(head, false)
+    scan(head, false, true)
 }
 
 /// [`scan_server_stream`] for a head that will not grow (the flow ended, or the head reached its
 /// cap): a complete ServerHello whose certificate is cut short gives `Done` without names (and a
 /// `cert_error`) instead of `NeedMore`, so the ServerHello is not lost.
 pub fn scan_server_stream_final(head: &[u8]) -> Scan<ServerHello> {
-    scan(head, true)
+    scan(head, true, true)
 }
 
-fn scan(head: &[u8], head_is_final: bool) -> Scan<ServerHello> {
+/// [`scan_server_stream`] (or its `_final` form) that stops at the ServerHello when the caller has no
+/// use for the certificate's names (`cert_names == false`): the ServerHello is the same, with empty
+/// `cert_names` and no `cert_error`, and the Certificate message is neither awaited nor parsed.
+pub fn scan_server_stream_with(
+    head: &[u8],
+    head_is_final: bool,
+    cert_names: bool,
+) -> Scan<ServerHello> {
+    scan(head, head_is_final, cert_names)
+}
+
+fn scan(head: &[u8], head_is_final: bool, read_cert_names: bool) -> Scan<ServerHello> {
     match starts_handshake_record(head) {
         None => return Scan::NeedMore,
         Some(false) if head.first() == Some(&ALERT_RECORD) => {
@@ -176,7 +187,7 @@ fn scan(head: &[u8], head_is_final: bool) -> Scan<ServerHello> {
         Ok(hello) => hello,
         Err(reason) => return Scan::Malformed(reason),
     };
-    if hello.encrypts_rest() {
+    if hello.encrypts_rest() || !read_cert_names {
         return Scan::Done(hello);
     }
     // TLS ≤ 1.2: a Certificate may follow (not on resumption or with anonymous/PSK suites).
