@@ -11,6 +11,7 @@ use crate::decode::{Decoded, Decoder, L4, Malformed, Packet, fragments::Fragment
 use crate::dissect::dns::{DnsMessage, is_mdns_or_llmnr, resolve_chain};
 use crate::dissect::limits::names::DEFAULT_CAPACITY;
 use crate::dissect::session::{AppProto, FlowDissector, HeadNeed};
+use crate::dissect::tls::ClientHello;
 use crate::flow::{Direction, EndReason, EndedFlow, Flow, FlowLimits, FlowTable, TableStats};
 use crate::frame::Frame;
 use crate::time::{NANOS_PER_SEC, Timestamp};
@@ -302,18 +303,13 @@ fn record_of(ended: EndedFlow<FlowState>, classifier: &Classifier) -> FlowRecord
     let cert_name = server_hello
         .as_ref()
         .and_then(|h| h.cert_names.first().cloned());
-    let sni_source = if d.proto == AppProto::Quic {
-        "quic_sni"
-    } else {
-        "tls_sni"
-    };
-    let (server_name, name_source) = match (sni, &d.http_host, &dns_name, cert_name) {
-        (Some(sni), ..) => (Some(sni), Some(sni_source)),
-        (None, Some(host), ..) => (Some(host.clone()), Some("http_host")),
-        (None, None, Some(name), _) => (Some(name.clone()), Some("dns")),
-        (None, None, None, Some(cert)) => (Some(cert), Some("tls_cert")),
-        _ => (None, None),
-    };
+    let (server_name, name_source) = server_name_of(
+        sni,
+        d.proto,
+        d.http_host.as_ref(),
+        dns_name.as_ref(),
+        cert_name,
+    );
     let mut names: Vec<&str> = Vec::with_capacity(2);
     names.extend(server_name.as_deref());
     names.extend(
@@ -332,17 +328,12 @@ fn record_of(ended: EndedFlow<FlowState>, classifier: &Classifier) -> FlowRecord
         server: server_hello,
         transport,
     });
-    let sni = tls
-        .as_ref()
-        .and_then(|t| t.client.as_ref())
-        .and_then(|h| h.sni.as_deref());
-    let alpn = tls
-        .as_ref()
-        .and_then(|t| t.client.as_ref())
-        .map(|h| h.alpn.as_slice())
-        .unwrap_or_default();
-    let edns = encrypted_dns_kind(f.key.proto, server.port, sni, server.ip)
-        .or_else(|| kind_by_alpn(alpn.iter().map(Vec::as_slice)));
+    let edns = encrypted_dns_of(
+        f.key.proto,
+        server.port,
+        server.ip,
+        tls.as_ref().and_then(|t| t.client.as_deref()),
+    );
     let dns_chain = match &dns_hit {
         Some(hit) if hit.chain.len() > 1 => hit.chain.iter().map(|n| n.to_string()).collect(),
         _ => Vec::new(),
@@ -393,6 +384,42 @@ fn record_of(ended: EndedFlow<FlowState>, classifier: &Classifier) -> FlowRecord
     }
 }
 
+/// The best name for a flow's server and where it came from: the SNI (TLS or QUIC), the HTTP Host,
+/// the name the client resolved, the certificate's first name.
+fn server_name_of(
+    sni: Option<String>,
+    proto: AppProto,
+    http_host: Option<&String>,
+    dns_name: Option<&String>,
+    cert_name: Option<String>,
+) -> (Option<String>, Option<&'static str>) {
+    let sni_source = if proto == AppProto::Quic {
+        "quic_sni"
+    } else {
+        "tls_sni"
+    };
+    match (sni, http_host, dns_name, cert_name) {
+        (Some(sni), ..) => (Some(sni), Some(sni_source)),
+        (None, Some(host), ..) => (Some(host.clone()), Some("http_host")),
+        (None, None, Some(name), _) => (Some(name.clone()), Some("dns")),
+        (None, None, None, Some(cert)) => (Some(cert), Some("tls_cert")),
+        _ => (None, None),
+    }
+}
+
+/// DNS over TLS/HTTPS/QUIC, by port, SNI and address, else by the client's ALPN.
+fn encrypted_dns_of(
+    proto: u8,
+    server_port: u16,
+    server_ip: std::net::IpAddr,
+    client_hello: Option<&ClientHello>,
+) -> Option<&'static str> {
+    let sni = client_hello.and_then(|h| h.sni.as_deref());
+    let alpn = client_hello.map(|h| h.alpn.as_slice()).unwrap_or_default();
+    encrypted_dns_kind(proto, server_port, sni, server_ip)
+        .or_else(|| kind_by_alpn(alpn.iter().map(Vec::as_slice)))
+}
+
 /// The record of a flow still open, for running summaries: counters, names and classification as
 /// `record_of` would give them now, without the TLS and DNS details (summaries do not read them).
 fn active_record(f: &Flow<FlowState>, classifier: &Classifier) -> FlowRecord {
@@ -400,21 +427,17 @@ fn active_record(f: &Flow<FlowState>, classifier: &Classifier) -> FlowRecord {
     let d = &f.data.dissect;
     let dns_name = f.data.dns.as_ref().map(|hit| hit.name.to_string());
     let client_hello = d.client_hello();
-    let sni = client_hello.and_then(|h| h.sni.clone());
+    let sni = client_hello
+        .and_then(|h| h.sni.clone())
+        .or_else(|| d.gquic_sni().map(str::to_string));
     let cert_name = d.server_hello().and_then(|h| h.cert_names.first().cloned());
-    let sni_source = if d.proto == AppProto::Quic {
-        "quic_sni"
-    } else {
-        "tls_sni"
-    };
-    // Same precedence as `record_of`: SNI, HTTP Host, the DNS name, the certificate's name.
-    let (server_name, name_source) = match (sni, &d.http_host, &dns_name, cert_name) {
-        (Some(sni), ..) => (Some(sni), Some(sni_source)),
-        (None, Some(host), ..) => (Some(host.clone()), Some("http_host")),
-        (None, None, Some(name), _) => (Some(name.clone()), Some("dns")),
-        (None, None, None, Some(cert)) => (Some(cert), Some("tls_cert")),
-        _ => (None, None),
-    };
+    let (server_name, name_source) = server_name_of(
+        sni,
+        d.proto,
+        d.http_host.as_ref(),
+        dns_name.as_ref(),
+        cert_name,
+    );
     let mut names: Vec<&str> = Vec::with_capacity(2);
     names.extend(server_name.as_deref());
     names.extend(
@@ -427,12 +450,7 @@ fn active_record(f: &Flow<FlowState>, classifier: &Classifier) -> FlowRecord {
         _ => None,
     };
     let class = classifier.classify(&names, server.ip, ja4.as_deref());
-    let edns = encrypted_dns_kind(
-        f.key.proto,
-        server.port,
-        client_hello.and_then(|h| h.sni.as_deref()),
-        server.ip,
-    );
+    let edns = encrypted_dns_of(f.key.proto, server.port, server.ip, client_hello);
     FlowRecord {
         schema: FLOW_SCHEMA,
         ts_start: f.first_ts,
