@@ -179,6 +179,15 @@ impl Engine {
     /// Folds a record of every flow still open into `builder` without ending any (end reason
     /// `"active"`, no TLS details), classified as if it ended now: a running summary then covers
     /// the flows in progress. Costs O(active flows); meant for a few snapshots per second.
+    /// Records of the open flows that reached an AI provider (for live views and their alerts).
+    pub fn active_ai_records(&self) -> Vec<FlowRecord> {
+        self.flows
+            .iter()
+            .map(|f| active_record(f, &self.classifier))
+            .filter(|r| r.provider.is_some())
+            .collect()
+    }
+
     pub fn fold_active(&self, builder: &mut SummaryBuilder) {
         for f in self.flows.iter() {
             builder.add(&active_record(f, &self.classifier));

@@ -30,6 +30,9 @@ pub struct Alert {
     pub schema: &'static str,
     /// RFC 3339 UTC.
     pub ts: String,
+    /// The same instant, for live views.
+    #[serde(skip)]
+    pub at: Timestamp,
     /// The internal host (the flow's client).
     pub host: IpAddr,
     pub provider: String,
@@ -126,6 +129,7 @@ pub fn alerts(records: &[FlowRecord], thresholds: &Thresholds) -> Vec<Alert> {
         out.push(Alert {
             schema: ALERT_SCHEMA,
             ts: ts.rfc3339().to_string(),
+            at: ts,
             host: r.client_ip,
             provider: p.id.clone(),
             provider_name: p.name.clone(),

@@ -72,7 +72,7 @@ pub struct LiveOutcome {
 /// privilege, export directory); the message is one line.
 pub fn run(opts: &LiveOptions, out: &mut dyn Write) -> Result<LiveOutcome, String> {
     let ui = if opts.tui {
-        Some(tui_hook::attach()?)
+        Some(tui_hook::attach(opts.classifier.policy.thresholds)?)
     } else {
         None
     };
@@ -462,7 +462,8 @@ impl Driver<'_> {
         st.active_flows = self.engine.active_flows() as u64;
         st.drops = c.capture_drops + c.interface_drops + c.queue_drops;
         st.malformed = self.engine.stats().malformed_total();
-        view(summary, st, self.recent.as_slice());
+        let active = self.engine.active_ai_records();
+        view(summary, st, self.recent.as_slice(), &active);
     }
 
     fn status_line(&self, rates: Rates) -> String {

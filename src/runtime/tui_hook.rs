@@ -4,12 +4,14 @@
 //!
 //! The runtime's status is the TUI's [`LiveStatus`]; the restricted-rate chart is derived here from
 //! successive summaries ([`RestrictedRate`]); the drill-down shows the recent flows to AI providers
-//! the runtime hands over. Policy alerts are not fed to the live view yet (the alert sink works on a
-//! finished run's records).
+//! the runtime hands over. Policy alerts come from the same alert logic as `alerts.ndjson`, over the
+//! recent ended flows and the open ones, so a restricted flow alerts while it is still open.
 
 use crate::aggregate::record::FlowRecord;
-use crate::aggregate::snapshot::{LiveStatus, MAX_FLOWS, Snapshot};
+use crate::aggregate::snapshot::{AlertRow, LiveStatus, MAX_FLOWS, Snapshot};
 use crate::aggregate::summary::Summary;
+use crate::classify::policy::Thresholds;
+use crate::export::alerts::alerts;
 use crate::time::Timestamp;
 use std::collections::VecDeque;
 use std::io::{self, IsTerminal};
@@ -21,9 +23,9 @@ const RATE_POINTS: usize = 3_600;
 /// The status beside the summary (interface or files, rates, drops).
 pub type ViewStatus = LiveStatus;
 
-/// Receives running summaries, with the most recent flow records to AI providers (called from the
-/// engine thread, at most a few times per second).
-pub type View = Box<dyn FnMut(&Summary, &ViewStatus, &[FlowRecord]) + Send>;
+/// Receives running summaries, with the most recent ended flow records to AI providers and the
+/// open ones (called from the engine thread, at most a few times per second).
+pub type View = Box<dyn FnMut(&Summary, &ViewStatus, &[FlowRecord], &[FlowRecord]) + Send>;
 
 /// A terminal UI: its publisher and its loop.
 pub struct Ui {
@@ -36,21 +38,47 @@ pub struct Ui {
 pub const AVAILABLE: bool = true;
 
 /// The terminal UI, or why there is none (standard output is not a terminal).
-pub fn attach() -> Result<Ui, String> {
+pub fn attach(thresholds: Thresholds) -> Result<Ui, String> {
     if !io::stdout().is_terminal() {
         return Err("--tui needs a terminal on standard output".to_string());
     }
     let (tx, rx) = tokio::sync::watch::channel(Arc::new(Snapshot::default()));
     let mut rate = RestrictedRate::default();
-    let view = move |summary: &Summary, status: &ViewStatus, recent: &[FlowRecord]| {
+    let view = move |summary: &Summary,
+                     status: &ViewStatus,
+                     recent: &[FlowRecord],
+                     active: &[FlowRecord]| {
         rate.observe(summary, status.packet_time);
-        let snapshot = Snapshot::build(summary, status, &[], rate.series()).with_flows(recent);
+        let alerts = alert_rows(recent, active, &thresholds);
+        let snapshot = Snapshot::build(summary, status, &alerts, rate.series()).with_flows(recent);
         tx.send_replace(Arc::new(snapshot));
     };
     Ok(Ui {
         view: Box::new(view),
         run: Box::new(move || crate::tui::run(rx)),
     })
+}
+
+/// Policy alerts over the recent ended flows and the open ones, in time order.
+fn alert_rows(
+    recent: &[FlowRecord],
+    active: &[FlowRecord],
+    thresholds: &Thresholds,
+) -> Vec<AlertRow> {
+    let mut all: Vec<&FlowRecord> = recent.iter().chain(active).collect();
+    all.sort_by_key(|r| r.ts_start);
+    let owned: Vec<FlowRecord> = all.into_iter().cloned().collect();
+    alerts(&owned, thresholds)
+        .into_iter()
+        .map(|a| AlertRow {
+            ts: a.at,
+            host: a.host,
+            provider: a.provider_name,
+            jurisdiction: a.jurisdiction,
+            sent_bytes: a.sent_bytes,
+            rule: a.rule,
+        })
+        .collect()
 }
 
 /// The most recent flow records to AI providers (the drill-down's input), at most
@@ -90,6 +118,8 @@ impl RestrictedRate {
         };
         let bytes = summary.restricted.sent_bytes;
         let Some((sec, before)) = self.last else {
+            // What was already sent when the view started belongs to its first second.
+            self.series.push(bytes);
             self.last = Some((now, bytes));
             return;
         };
@@ -138,27 +168,27 @@ mod tests {
     fn restricted_rate_spreads_growth_over_packet_seconds() {
         let mut r = RestrictedRate::default();
         r.observe(&summary_with_restricted(0), Some(Timestamp::from_secs(100)));
-        assert!(r.series().is_empty());
+        assert_eq!(r.series(), &[0]);
         // Same second: nothing yet.
         r.observe(
             &summary_with_restricted(50),
             Some(Timestamp::from_secs(100)),
         );
-        assert!(r.series().is_empty());
+        assert_eq!(r.series(), &[0]);
         // 3 s later, 3000 + 1 bytes more (counted from the first observation): 1000, 1000, 1001.
         r.observe(
             &summary_with_restricted(3001),
             Some(Timestamp::from_secs(103)),
         );
-        assert_eq!(r.series(), &[1000, 1000, 1001]);
+        assert_eq!(r.series(), &[0, 1000, 1000, 1001]);
         r.observe(
             &summary_with_restricted(3001),
             Some(Timestamp::from_secs(104)),
         );
-        assert_eq!(r.series(), &[1000, 1000, 1001, 0]);
+        assert_eq!(r.series(), &[0, 1000, 1000, 1001, 0]);
         // No packet time yet: ignored.
         r.observe(&summary_with_restricted(9999), None);
-        assert_eq!(r.series().len(), 4);
+        assert_eq!(r.series().len(), 5);
     }
 
     #[test]

@@ -81,7 +81,8 @@ impl ReplayHooks for Watch {
         st.bits_per_sec = rates.bits_per_sec;
         st.active_flows = engine.active_flows() as u64;
         st.malformed = stats.malformed_total();
-        view(&s, st, self.recent.as_slice());
+        let active = engine.active_ai_records();
+        view(&s, st, self.recent.as_slice(), &active);
     }
 }
 
@@ -94,7 +95,11 @@ pub fn run(
     tui: bool,
     out: &mut dyn Write,
 ) -> Result<ReplayOutcome, String> {
-    let ui = if tui { Some(tui_hook::attach()?) } else { None };
+    let ui = if tui {
+        Some(tui_hook::attach(opts.classifier.policy.thresholds)?)
+    } else {
+        None
+    };
     let source: Vec<String> = opts.files.iter().map(|f| f.display().to_string()).collect();
     let mut watch = Watch {
         pacer: Pacer::new(speed),
