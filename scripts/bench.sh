@@ -7,10 +7,8 @@
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
-# The shared folder: $AIWATCH_SHARED, else ../shared beside the crate, else /work/shared.
-if [ -n "${AIWATCH_SHARED:-}" ]; then shared_root=$AIWATCH_SHARED
-elif [ -d ../shared ]; then shared_root=../shared
-else shared_root=/work/shared; fi
+# The shared folder: $AIWATCH_SHARED, else ../shared beside the crate.
+shared_root=${AIWATCH_SHARED:-../shared}
 shared=$shared_root/bench
 corpus=${1:-target/bench/c100M.pcap}
 RUNS=${RUNS:-7}

@@ -1,5 +1,5 @@
-//! Dev check of the fragment cache against real captures in /work/shared (located as the preamble
-//! says: `AIWATCH_SHARED`, else `<crate>/../shared`, else `/work/shared`; skipped with a note when absent).
+//! Check of the fragment cache against real captures in ../shared (`tests/common` locates it;
+//! skipped with a note when absent).
 //!
 //! Every expected number below was obtained with tshark 4.x on the same files:
 //! - fragments / last fragments: `tshark -r F -o ip.defragment:FALSE -Y 'ip.flags.mf==1 || ip.frag_offset>0'`

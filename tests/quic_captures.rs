@@ -1,7 +1,7 @@
 //! Real captures through the QUIC client-Initial dissector: every QUIC connection for which FoxIO's
 //! JA4 reference (expected Rust snapshots) has a `ja4` must yield a ClientHello whose SNI is the
 //! snapshot's `tls_server_name`; nDPI's truth gives the SNI of its QUIC flows. The captures live in
-//! the shared reference folder (`AIWATCH_SHARED`, `<crate>/../shared`, or `/work/shared`); the test
+//! the shared reference folder (`AIWATCH_SHARED`, else `<crate>/../shared`); the test
 //! is skipped, loudly, when it is absent.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use aiwatch::classify::geo::{AsnDb, GeoAnswer, GeoDb, Special};
 use ipnet::IpNet;
 
-/// `AIWATCH_SHARED`, else `<crate>/../shared`, else `/work/shared` (see the project's test rules).
+/// The reference data folder (`tests/common`).
 fn shared() -> PathBuf {
     common::shared_dir()
 }

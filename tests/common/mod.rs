@@ -6,16 +6,12 @@ use aiwatch::engine::EngineConfig;
 use aiwatch::runtime::replay::{self, ReplayOptions};
 use std::path::{Path, PathBuf};
 
-/// The reference data folder: `$AIWATCH_SHARED`, else `../shared` beside the crate, else `/work/shared`.
+/// The reference data folder: `$AIWATCH_SHARED`, else `../shared` beside the crate (as in CI).
 pub fn shared_dir() -> PathBuf {
     if let Ok(p) = std::env::var("AIWATCH_SHARED") {
         return PathBuf::from(p);
     }
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    if beside.is_dir() {
-        return beside;
-    }
-    PathBuf::from("/work/shared")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")
 }
 
 /// Replays `files` through the whole pipeline with the default configuration.
