@@ -121,3 +121,56 @@ fn the_same_pair_alerts_once_per_hour_window_and_thresholds_count_bytes() {
     };
     assert!(alerts(&records, &never).is_empty());
 }
+
+/// The scenario, exactly: two hosts send to a restricted provider and one host to an allowed
+/// one. With a policy restricting only DeepSeek (by provider id, default allow), ai-tls-mix.pcap is
+/// that scenario (.21 and .22 → DeepSeek, .23 → OpenAI; Moonshot and Anthropic allowed): two alerts.
+#[test]
+fn two_hosts_to_a_restricted_provider_and_one_to_an_allowed_one_make_two_alerts() {
+    use aiwatch::classify::Classifier;
+    use aiwatch::classify::policy::Policy;
+    use aiwatch::classify::signatures::Signatures;
+    use aiwatch::runtime::replay;
+    use std::sync::Arc;
+
+    let signatures = Signatures::embedded();
+    let policy_text = "default = \"allow\"\n[restrict]\nproviders = [\"deepseek\"]\n[alert]\nrestricted = \"any\"\nallowed = \"never\"\n";
+    let policy =
+        Policy::from_text("deepseek-only.toml", policy_text, &signatures).expect("valid policy");
+    let classifier = Arc::new(Classifier {
+        signatures,
+        policy,
+        ..Classifier::default()
+    });
+    let dir = scratch("alerts-two");
+    let opts = replay::ReplayOptions {
+        classifier,
+        ..replay_opts(&[capture("ai-tls-mix.pcap")])
+    };
+    let export = ExportOptions {
+        dir: Some(dir.clone()),
+        ..ExportOptions::default()
+    };
+    replay::run_with_export(&opts, &export, &mut std::io::sink()).expect("replay");
+    let alerts = ndjson(&dir.join("alerts.ndjson"));
+    let got: BTreeSet<(String, String, u64)> = alerts
+        .iter()
+        .map(|a| {
+            assert_eq!(a["rule"], "restrict provider deepseek");
+            (
+                a["host"].as_str().unwrap().to_string(),
+                a["provider"].as_str().unwrap().to_string(),
+                a["sent_payload_bytes"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // Byte counts: c→s TCP payload of each flow, from captures/FACTS.md.
+    let want: BTreeSet<(String, String, u64)> = [
+        ("192.168.10.21", "deepseek", 12837),
+        ("192.168.10.22", "deepseek", 24859),
+    ]
+    .into_iter()
+    .map(|(h, p, b)| (h.to_string(), p.to_string(), b))
+    .collect();
+    assert_eq!(got, want);
+}
