@@ -17,15 +17,29 @@ use crate::dissect::limits::dns::{MAX_LABEL_LEN, MAX_NAME_WIRE_LEN, MAX_POINTER_
 /// Reads the name starting at `start`; returns its text and the offset just past it in the
 /// original position (after the first pointer, if any).
 pub(crate) fn read_name(msg: &[u8], start: usize) -> Result<(String, usize), DnsError> {
-    let mut text = String::new();
-    let mut first = true;
+    // The text is shorter than the name's wire length (each length octet becomes a dot or
+    // nothing), so it is built on the stack and copied once into a `String` of its exact size.
+    let mut text = [0u8; MAX_NAME_WIRE_LEN];
+    let mut len = 0;
     let end = walk_name(msg, start, |label| {
-        if !first {
-            text.push('.');
+        if len > 0 {
+            push_byte(&mut text, &mut len, b'.');
         }
-        first = false;
-        push_label(&mut text, label);
+        // `walk_name` bounds the wire length, so the label always fits; if it did not, it would
+        // be dropped rather than overflow.
+        if let Some(slots) = text.get_mut(len..len + label.len()) {
+            for (slot, &byte) in slots.iter_mut().zip(label) {
+                *slot = shown_byte(byte);
+            }
+            len += label.len();
+        }
     })?;
+    let bytes = text.get(..len).unwrap_or_default();
+    // Every byte written is printable ASCII, so the lossy fallback is never taken.
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    };
     Ok((text, end))
 }
 
@@ -35,14 +49,20 @@ pub(crate) fn skip_name(msg: &[u8], start: usize) -> Result<usize, DnsError> {
     walk_name(msg, start, |_| {})
 }
 
-fn push_label(text: &mut String, label: &[u8]) {
-    for &byte in label {
-        let shown = match byte {
-            b'.' => '?',
-            b'!'..=b'~' => char::from(byte.to_ascii_lowercase()),
-            _ => '?',
-        };
-        text.push(shown);
+/// How a label byte is written: ASCII letters lower-cased, `.` and bytes outside `!`..=`~` as `?`.
+fn shown_byte(byte: u8) -> u8 {
+    match byte {
+        b'.' => b'?',
+        b'!'..=b'~' => byte.to_ascii_lowercase(),
+        _ => b'?',
+    }
+}
+
+fn push_byte(text: &mut [u8], len: &mut usize, byte: u8) {
+    // `walk_name` bounds the wire length, so the buffer never fills; a full one drops the byte.
+    if let Some(slot) = text.get_mut(*len) {
+        *slot = byte;
+        *len += 1;
     }
 }
 
@@ -89,5 +109,49 @@ fn walk_name(msg: &[u8], start: usize, mut on_label: impl FnMut(&[u8])) -> Resul
             }
             _ => return Err(DnsError::ReservedLabelType),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn longest_legal_name_is_read_whole() {
+        // Labels of 63, 63, 63 and 61 octets: 64 * 3 + 62 + 1 (root) = 255 octets, the RFC 1035
+        // maximum; its text is 63 * 3 + 61 + 3 dots = 253 characters.
+        let mut msg = Vec::new();
+        let labels: [(u8, u8); 4] = [(63, b'A'), (63, b'b'), (63, b'c'), (61, b'D')];
+        for (len, byte) in labels {
+            msg.push(len);
+            msg.extend(std::iter::repeat_n(byte, usize::from(len)));
+        }
+        msg.push(0);
+        assert_eq!(msg.len(), 255);
+        let (text, end) = read_name(&msg, 0).expect("255 octets is legal");
+        let expected = [
+            "a".repeat(63),
+            "b".repeat(63),
+            "c".repeat(63),
+            "d".repeat(61),
+        ]
+        .join(".");
+        assert_eq!(text.len(), 253);
+        assert_eq!(text, expected);
+        assert_eq!(end, 255);
+
+        // One more octet in the last label is over the limit.
+        msg[192] = 62;
+        msg.insert(193, b'd');
+        assert_eq!(read_name(&msg, 0), Err(DnsError::NameTooLong));
+    }
+
+    #[test]
+    fn dots_and_unprintable_bytes_become_question_marks() {
+        // The name "a.B" as one label at 0; at 5 the label "\x00\x7f" and a pointer back to it.
+        let msg = [3, b'a', b'.', b'B', 0, 2, 0x00, 0x7f, 0xc0, 0x00];
+        let (text, end) = read_name(&msg, 5).expect("pointer goes backwards");
+        assert_eq!(text, "??.a?b");
+        assert_eq!(end, 10);
     }
 }

@@ -21,19 +21,26 @@ pub(crate) struct InitialSecrets {
     pub hp: [u8; 16],
 }
 
-/// HKDF-Expand-Label of TLS 1.3 (RFC 8446 §7.1) with an empty context, as QUIC uses it.
-fn expand_label(secret: &[u8], label: &[u8], out: &mut [u8]) -> Result<(), &'static str> {
+/// HKDF-Expand-Label of TLS 1.3 (RFC 8446 §7.1) with an empty context, as QUIC uses it, from an
+/// already keyed HKDF (so one secret expanded several times sets up its HMAC once).
+fn expand_label(prk: &Hkdf<Sha256>, label: &[u8], out: &mut [u8]) -> Result<(), &'static str> {
     const PREFIX: &[u8] = b"tls13 ";
+    // Output length (2), label length (1), the label, the empty context's length (1).
+    const MAX_INFO: usize = 4 + 255;
     let out_len = u16::try_from(out.len()).map_err(|_| "hkdf output too long")?;
     let label_len = u8::try_from(PREFIX.len() + label.len()).map_err(|_| "hkdf label too long")?;
-    let mut info = Vec::with_capacity(4 + PREFIX.len() + label.len());
-    info.extend_from_slice(&out_len.to_be_bytes());
-    info.push(label_len);
-    info.extend_from_slice(PREFIX);
-    info.extend_from_slice(label);
-    info.push(0); // empty context
-    let prk = Hkdf::<Sha256>::from_prk(secret).map_err(|_| "hkdf secret too short")?;
-    prk.expand(&info, out).map_err(|_| "hkdf output too long")
+    let mut info = [0u8; MAX_INFO];
+    let info_len = 4 + usize::from(label_len);
+    let parts: [&[u8]; 5] = [&out_len.to_be_bytes(), &[label_len], PREFIX, label, &[0]];
+    let mut at = 0;
+    for part in parts {
+        info.get_mut(at..at + part.len())
+            .ok_or("hkdf label too long")?
+            .copy_from_slice(part);
+        at += part.len();
+    }
+    let info = info.get(..info_len).ok_or("hkdf label too long")?;
+    prk.expand(info, out).map_err(|_| "hkdf output too long")
 }
 
 /// Which side's Initial packets the keys protect (the HKDF label of RFC 9001 §5.2).
@@ -58,7 +65,10 @@ pub(crate) fn derive_secrets(
     dcid: &[u8],
     side: Side,
 ) -> Result<InitialSecrets, &'static str> {
-    let (prk, _) = Hkdf::<Sha256>::extract(Some(params.salt), dcid);
+    // `extract` hands back the HKDF keyed with the initial secret: expanding from it saves
+    // setting up the HMAC again; likewise one HKDF keyed with the direction's secret serves the
+    // key, IV and header-protection labels.
+    let (prk, initial) = Hkdf::<Sha256>::extract(Some(params.salt), dcid);
     let mut secrets = InitialSecrets {
         initial_secret: [0; 32],
         direction_secret: [0; 32],
@@ -71,15 +81,12 @@ pub(crate) fn derive_secrets(
         Side::Client => b"client in",
         Side::Server => b"server in",
     };
-    expand_label(
-        &secrets.initial_secret,
-        label,
-        &mut secrets.direction_secret,
-    )?;
-    let secret = secrets.direction_secret;
-    expand_label(&secret, params.key_label, &mut secrets.key)?;
-    expand_label(&secret, params.iv_label, &mut secrets.iv)?;
-    expand_label(&secret, params.hp_label, &mut secrets.hp)?;
+    expand_label(&initial, label, &mut secrets.direction_secret)?;
+    let direction =
+        Hkdf::<Sha256>::from_prk(&secrets.direction_secret).map_err(|_| "hkdf secret too short")?;
+    expand_label(&direction, params.key_label, &mut secrets.key)?;
+    expand_label(&direction, params.iv_label, &mut secrets.iv)?;
+    expand_label(&direction, params.hp_label, &mut secrets.hp)?;
     Ok(secrets)
 }
 

@@ -164,10 +164,12 @@ impl TlsRecord {
                 .iter()
                 .map(|value| String::from_utf8_lossy(value).into_owned())
                 .collect();
-            record.ja3 = Some(ch.ja3_string());
-            record.ja3_hash = Some(ch.ja3_hash());
-            record.ja4 = Some(ch.ja4(transport));
-            record.ja4_r = Some(ch.ja4_r(transport));
+            let (ja3, ja3_hash) = ch.ja3_string_and_hash();
+            record.ja3 = Some(ja3);
+            record.ja3_hash = Some(ja3_hash);
+            let (ja4, ja4_r) = ch.ja4_and_ja4_r(transport);
+            record.ja4 = Some(ja4);
+            record.ja4_r = Some(ja4_r);
             record.ech = Some(ch.ech_offered);
         }
         if let Some(sh) = server {
