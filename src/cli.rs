@@ -240,13 +240,13 @@ pub enum FormatArg {
 #[derive(Args, Debug)]
 pub struct ExportArgs {
     /// Field names of flows.ndjson: `ndjson` (aiwatch.flow/1) or `ecs` (Elastic Common Schema).
-    #[arg(long, value_enum, default_value_t = FormatArg::Ndjson)]
+    #[arg(long, value_enum, default_value_t = FormatArg::Ndjson, requires = "export")]
     pub format: FormatArg,
     /// Overwrite an earlier export in DIR (and an existing --write-matched file).
     #[arg(long)]
     pub force: bool,
     /// Seconds of packet time per interval of summary.json's series.
-    #[arg(long, value_name = "SECS", default_value_t = crate::aggregate::series::DEFAULT_WINDOW_SECS, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECS", default_value_t = crate::aggregate::series::DEFAULT_WINDOW_SECS, value_parser = clap::value_parser!(u64).range(1..), requires = "export")]
     pub window: u64,
 }
 

@@ -133,7 +133,9 @@ impl Engine {
         if self.stats.last_ts.is_none_or(|last| ts > last) {
             self.stats.last_ts = Some(ts);
         }
-        if ts >= self.next_sweep {
+        // Sweep once a second of packet time, and also when time jumps back (files out of order,
+        // or one frame stamped in the future): the next sweep is never stranded far ahead.
+        if ts >= self.next_sweep || ts.saturating_add(NANOS_PER_SEC) < self.next_sweep {
             self.handle_timeout(ts);
         }
         match self.decoder.decode(frame) {
@@ -150,6 +152,10 @@ impl Engine {
             Decoded::NotIp => self.stats.not_ip += 1,
             Decoded::FragmentHeld => self.stats.fragments_held += 1,
             Decoded::Malformed(m) => self.stats.malformed[m.index()] += 1,
+        }
+        // Flows evicted for room, or ended by a new SYN on their ports, leave the table at once.
+        if self.flows.has_ended() {
+            self.collect_ended();
         }
     }
 

@@ -60,13 +60,18 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             if let (Some(path), Some(ev)) = (&args.write_matched, &outcome.export.evidence) {
                 report_evidence(path, ev);
             }
-            Ok(match outcome.read_error {
-                None => ExitCode::SUCCESS,
-                Some(e) => {
-                    eprintln!("aiwatch: {e} (everything before it was processed and reported)");
-                    ExitCode::FAILURE
-                }
-            })
+            let mut code = ExitCode::SUCCESS;
+            if let Some(e) = &outcome.read_error {
+                eprintln!("aiwatch: {e} (everything before it was processed and reported)");
+                code = ExitCode::FAILURE;
+            }
+            if let Some(e) = &outcome.export_error {
+                eprintln!(
+                    "aiwatch: export failed: {e} (no export file was left half-written; the summary went to stdout)"
+                );
+                code = ExitCode::FAILURE;
+            }
+            Ok(code)
         }
         Command::Live(args) if args.list_interfaces => {
             write!(out, "{}", list_interfaces()?).map_err(|e| e.to_string())?;
@@ -74,15 +79,18 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Live(args) => {
             let outcome = live::run(&args.options()?, &mut out)?;
-            Ok(match outcome.capture_error {
-                None => ExitCode::SUCCESS,
-                Some(e) => {
-                    eprintln!(
-                        "aiwatch: {e} (everything captured before it was processed and reported)"
-                    );
-                    ExitCode::FAILURE
-                }
-            })
+            let mut code = ExitCode::SUCCESS;
+            if let Some(e) = &outcome.capture_error {
+                eprintln!(
+                    "aiwatch: {e} (everything captured before it was processed and reported)"
+                );
+                code = ExitCode::FAILURE;
+            }
+            if let Some(e) = &outcome.export_error {
+                eprintln!("aiwatch: export incomplete: {e} (the summary went to stdout)");
+                code = ExitCode::FAILURE;
+            }
+            Ok(code)
         }
         Command::Signatures(SignaturesCommand::Check { paths }) => {
             let (text, code) = check_command(&paths);

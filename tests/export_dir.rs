@@ -131,6 +131,7 @@ fn a_file_that_cannot_be_written_is_named_and_leaves_no_temporary_file() {
     let dir = scratch("blocked");
     // A non-empty folder where report.html should go: the rename onto it fails.
     std::fs::create_dir_all(dir.join("report.html/inside")).unwrap();
+    // The capture was processed: the run succeeds and reports the export's failure.
     let err = aiwatch::runtime::replay::run_with_export(
         &replay_opts(&[capture("ai-tls-mix.pcap")]),
         &ExportOptions {
@@ -140,7 +141,8 @@ fn a_file_that_cannot_be_written_is_named_and_leaves_no_temporary_file() {
         },
         &mut std::io::sink(),
     )
-    .err()
+    .expect("the replay itself succeeds")
+    .export_error
     .expect("report.html cannot replace a folder");
     assert!(err.contains("report.html"), "{err}");
     let names: Vec<String> = std::fs::read_dir(&dir)

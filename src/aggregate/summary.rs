@@ -132,7 +132,11 @@ pub struct Talker {
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Summary {
     pub schema: &'static str,
+    /// The inputs that were read (a replay that broke stops at the file that broke).
     pub sources: Vec<String>,
+    /// Where and why reading stopped early, when it did: everything before it is in the totals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_error: Option<String>,
     pub ts_first: Option<String>,
     pub ts_last: Option<String>,
     pub frames: u64,
@@ -364,6 +368,7 @@ impl SummaryBuilder {
         Summary {
             schema: SUMMARY_SCHEMA,
             sources: sources.to_vec(),
+            read_error: None,
             ts_first: stats.first_ts.map(|t| t.rfc3339().to_string()),
             ts_last: stats.last_ts.map(|t| t.rfc3339().to_string()),
             frames: stats.frames,

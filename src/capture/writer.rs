@@ -129,13 +129,14 @@ pub fn write_matched(
         linktype,
         ..EvidenceStats::default()
     };
-    for source in &mut sources {
+    'files: for source in &mut sources {
         let mut decoder = Decoder::default();
         loop {
             let frame = match source.next_frame() {
                 Ok(Some(f)) => f,
                 Ok(None) => break,
-                Err(e) => return Err(fail(e.to_string())),
+                // The first pass stopped at the same broken packet (and reported it): so does this.
+                Err(_) => break 'files,
             };
             let (ts, data, orig_len) = (frame.ts, frame.data, frame.orig_len);
             let same_link = frame.link == link;

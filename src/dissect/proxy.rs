@@ -76,7 +76,12 @@ pub fn client_preamble(head: &[u8]) -> Preamble {
             .position(|b| *b == 0)
             .map(|i| 8 + i + 1)
         else {
-            return Preamble::Pending;
+            // A user id longer than any client sends: not SOCKS4.
+            return if head.len() >= MAX_PREAMBLE {
+                Preamble::No
+            } else {
+                Preamble::Pending
+            };
         };
         let socks4a = head[4..7] == [0, 0, 0] && head[7] != 0;
         if !socks4a {

@@ -173,6 +173,14 @@ impl FlowDissector {
                 Scan::NeedMore if !last => {
                     return HeadNeed::More;
                 }
+                // The head will not grow: a hello that began but never completed (a lost segment,
+                // a hello longer than the head) is TLS we could not read, and is counted.
+                Scan::NeedMore if head.first() == Some(&0x16) => {
+                    self.proto = AppProto::Tls;
+                    self.give_up("tls_client_hello_incomplete");
+                    self.client_done = true;
+                    return HeadNeed::Done;
+                }
                 Scan::NeedMore => {}
                 Scan::Malformed(reason) => {
                     self.proto = AppProto::Tls;
@@ -289,7 +297,7 @@ impl FlowDissector {
                 Ok(bytes) => {
                     if let Ok(m) = dns::parse_message(bytes) {
                         self.fold_dns(&m);
-                        if m.is_response {
+                        if m.is_response && dir == Direction::ServerToClient {
                             self.tcp_responses.push(m);
                         }
                     }
@@ -350,6 +358,12 @@ impl FlowDissector {
             AppProto::Dns => {
                 let msg = dns::parse_message(payload).ok()?;
                 self.fold_dns(&msg);
+                // Only the server's answers feed the name cache: a "response" sent by the client
+                // would let any host plant names for others.
+                if msg.is_response && dir == Direction::ClientToServer {
+                    self.give_up("dns_response_from_client");
+                    return None;
+                }
                 msg.is_response.then_some(msg)
             }
             AppProto::Quic => {

@@ -23,26 +23,7 @@ impl ExportDir {
     /// Creates `path` if needed and proves it writable; refuses a directory that already holds one of
     /// [`EXPORT_FILES`] unless `force`. Errors say which directory (or file) and why, in one line.
     pub fn prepare(path: &Path, force: bool) -> Result<ExportDir, String> {
-        if path.exists() && !path.is_dir() {
-            return Err(format!(
-                "export directory {}: exists and is not a directory",
-                path.display()
-            ));
-        }
-        if !force {
-            let earlier: Vec<&str> = EXPORT_FILES
-                .iter()
-                .copied()
-                .filter(|f| path.join(f).exists())
-                .collect();
-            if !earlier.is_empty() {
-                return Err(format!(
-                    "export directory {} already holds an earlier export ({}); use --force to overwrite it",
-                    path.display(),
-                    earlier.join(", ")
-                ));
-            }
-        }
+        check_target(path, force)?;
         fs::create_dir_all(path)
             .map_err(|e| format!("export directory {}: {e}", path.display()))?;
         let probe = path.join(".aiwatch-write-test");
@@ -57,7 +38,35 @@ impl ExportDir {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
 
+/// The checks of [`ExportDir::prepare`] that create nothing: not a file, no earlier export unless
+/// `force`.
+pub fn check_target(path: &Path, force: bool) -> Result<(), String> {
+    if path.exists() && !path.is_dir() {
+        return Err(format!(
+            "export directory {}: exists and is not a directory",
+            path.display()
+        ));
+    }
+    if !force {
+        let earlier: Vec<&str> = EXPORT_FILES
+            .iter()
+            .copied()
+            .filter(|f| path.join(f).exists())
+            .collect();
+        if !earlier.is_empty() {
+            return Err(format!(
+                "export directory {} already holds an earlier export ({}); use --force to overwrite it",
+                path.display(),
+                earlier.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl ExportDir {
     /// Writes `name` through `fill`, atomically: a `.tmp` file renamed when `fill` succeeded.
     pub fn write(
         &self,
@@ -76,6 +85,69 @@ pub fn temporary_name(target: &Path) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     target.with_file_name(format!(".{name}.tmp"))
+}
+
+/// Files written under their temporary names, renamed into place together by [`Staged::commit`]:
+/// an export either appears whole or not at all (a failure removes every staged file).
+#[derive(Default)]
+pub struct Staged {
+    files: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Staged {
+    /// Writes `dir/name` through `fill` under its temporary name, synced; nothing is renamed yet.
+    pub fn stage(
+        &mut self,
+        dir: &ExportDir,
+        name: &str,
+        fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> Result<(), String> {
+        let target = dir.path.join(name);
+        let tmp = temporary_name(&target);
+        let result = (|| {
+            let mut out = BufWriter::new(File::create(&tmp)?);
+            fill(&mut out)?;
+            out.into_inner().map_err(|e| e.into_error())?.sync_all()
+        })();
+        match result {
+            Ok(()) => {
+                self.files.push((tmp, target));
+                Ok(())
+            }
+            Err(e) => {
+                let _ = fs::remove_file(&tmp);
+                self.abort();
+                Err(format!("{}: {e}", target.display()))
+            }
+        }
+    }
+
+    /// Renames every staged file into place.
+    /// A rename that fails (a folder in the file's place) stops there; the files renamed before
+    /// it are whole, the rest are removed.
+    pub fn commit(mut self) -> Result<(), String> {
+        while !self.files.is_empty() {
+            let (tmp, target) = self.files.remove(0);
+            if let Err(e) = fs::rename(&tmp, &target) {
+                let _ = fs::remove_file(&tmp);
+                return Err(format!("{}: {e}", target.display()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes every staged file (the export is abandoned).
+    pub fn abort(&mut self) {
+        for (tmp, _) in self.files.drain(..) {
+            let _ = fs::remove_file(tmp);
+        }
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        self.abort();
+    }
 }
 
 /// Writes `target` through `fill` under [`temporary_name`], synced and renamed when complete; on any

@@ -133,17 +133,19 @@ pub fn write_export(p: &Prepared, run: &RunOutput<'_>) -> Result<ExportReport, S
         evidence: None,
     };
     if let Some(dir) = &p.dir {
-        dir.write("flows.ndjson", |w| match p.format {
+        // Every file is staged first and renamed only when all are complete.
+        let mut staged = dir::Staged::default();
+        staged.stage(dir, "flows.ndjson", |w| match p.format {
             FlowFormat::Native => ndjson::write_lines(w, run.records),
             FlowFormat::Ecs => ecs::write_lines(w, run.records),
         })?;
-        dir.write("flows.csv", |w| csv::write_csv(w, run.records))?;
-        dir.write("summary.json", |w| {
+        staged.stage(dir, "flows.csv", |w| csv::write_csv(w, run.records))?;
+        staged.stage(dir, "summary.json", |w| {
             serde_json::to_writer_pretty(&mut *w, run.summary).map_err(std::io::Error::other)?;
             std::io::Write::write_all(w, b"\n")
         })?;
-        dir.write("alerts.ndjson", |w| ndjson::write_lines(w, &alerts))?;
-        dir.write("report.html", |w| {
+        staged.stage(dir, "alerts.ndjson", |w| ndjson::write_lines(w, &alerts))?;
+        staged.stage(dir, "report.html", |w| {
             html::write_report(
                 w,
                 &html::ReportInput {
@@ -154,6 +156,7 @@ pub fn write_export(p: &Prepared, run: &RunOutput<'_>) -> Result<ExportReport, S
                 },
             )
         })?;
+        staged.commit()?;
     }
     if let Some(out) = &p.write_matched {
         let spans = restricted_spans(run.records);

@@ -141,6 +141,11 @@ impl<T: Default> FlowTable<T> {
         self.slots.iter().filter_map(|s| s.flow.as_ref())
     }
 
+    /// Whether flows ended since the last [`FlowTable::drain_ended`].
+    pub fn has_ended(&self) -> bool {
+        !self.ended.is_empty()
+    }
+
     /// Takes the flows that ended since the last call.
     pub fn drain_ended(&mut self) -> std::vec::Drain<'_, EndedFlow<T>> {
         self.ended.drain(..)
@@ -205,7 +210,13 @@ impl<T: Default> FlowTable<T> {
                 head.on_syn(seq);
             }
             if !pkt.payload.is_empty() {
-                head_grew = head.on_segment(seq, pkt.payload);
+                // Data on a SYN (TCP Fast Open) starts after the SYN's own sequence number.
+                let data_seq = if flags & TCP_SYN != 0 {
+                    seq.wrapping_add(1)
+                } else {
+                    seq
+                };
+                head_grew = head.on_segment(data_seq, pkt.payload);
             }
             if flags & TCP_RST != 0 {
                 flow.tcp.rst = true;
@@ -363,7 +374,12 @@ impl<T: Default> FlowTable<T> {
                 .map(|f| (f.first_ts, f.key))
         });
         for id in ids {
-            self.end(id, reason);
+            // A connection that already closed (FIN handshake or RST, still lingering) ended so.
+            let closed = self.slots[id as usize]
+                .flow
+                .as_ref()
+                .and_then(|f| f.tcp.closed());
+            self.end(id, closed.unwrap_or(reason));
         }
     }
 

@@ -63,6 +63,9 @@ pub struct LiveOptions {
 
 /// What a live run produced.
 pub struct LiveOutcome {
+    /// Writing the export failed (said on stderr when it happened); the text summary went to the
+    /// output instead.
+    pub export_error: Option<String>,
     pub summary: Summary,
     /// The capture broke (interface gone, …): everything before it was still processed and reported.
     pub capture_error: Option<LiveError>,
@@ -189,15 +192,22 @@ pub fn run(opts: &LiveOptions, out: &mut dyn Write) -> Result<LiveOutcome, Strin
     let summary = driver.summary(false, capture_counters);
     driver.publish(&summary, Rates::default());
     drop(driver.view.take());
-    if let Some((mut w, path)) = driver.lines.take() {
-        w.flush().map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut export_error = None;
+    if let Some((mut w, path)) = driver.lines.take()
+        && let Err(e) = w.flush()
+    {
+        driver
+            .write_error
+            .get_or_insert(format!("{}: {e}", path.display()));
     }
-    if let Some(e) = driver.write_error.take() {
-        return Err(e);
-    }
+    export_error = export_error.or(driver.write_error.take());
     if let Some(dir) = &export {
-        write_summary_json(dir, &summary)?;
-        write_reports(dir, driver.kept.take(), &summary, &opts.classifier)?;
+        // Written even when flows.ndjson failed: the totals are complete either way.
+        let written = write_summary_json(dir, &summary)
+            .and_then(|()| write_reports(dir, driver.kept.take(), &summary, &opts.classifier));
+        if let Err(e) = written {
+            export_error.get_or_insert(e);
+        }
     }
     if let Some(t) = ui_thread {
         match t.join() {
@@ -206,7 +216,7 @@ pub fn run(opts: &LiveOptions, out: &mut dyn Write) -> Result<LiveOutcome, Strin
             Err(_) => eprintln!("aiwatch: the terminal UI panicked"),
         }
     }
-    if export.is_some() {
+    if export.is_some() && export_error.is_none() {
         print_text_summary(&mut std::io::stderr().lock(), &summary)
     } else {
         print_text_summary(out, &summary)
@@ -215,6 +225,7 @@ pub fn run(opts: &LiveOptions, out: &mut dyn Write) -> Result<LiveOutcome, Strin
     Ok(LiveOutcome {
         summary,
         capture_error,
+        export_error,
     })
 }
 
@@ -403,7 +414,10 @@ impl Driver<'_> {
                 && self.write_error.is_none()
             {
                 if let Err(e) = write_line(w, &r, self.format) {
-                    self.write_error = Some(format!("{}: {e}", path.display()));
+                    let e = format!("{}: {e}", path.display());
+                    // Said at once (the capture goes on): the flows still reach the summary.
+                    eprintln!("aiwatch: {e}; flows that end from now on are not written to it");
+                    self.write_error = Some(e);
                 }
                 wrote = true;
             }

@@ -29,6 +29,9 @@ pub struct ReplayOutcome {
     pub read_error: Option<CaptureError>,
     /// What the export wrote besides its files' names (alerts, evidence frames).
     pub export: export::ExportReport,
+    /// The export failed after the capture was processed (nothing half-written was left; the text
+    /// summary went to the output instead).
+    pub export_error: Option<String>,
 }
 
 /// Runs a replay. `Err` means nothing was processed (bad input caught before the first packet).
@@ -114,7 +117,8 @@ pub fn run_hooked<H: ReplayHooks>(
         }
     };
     let mut read_error = None;
-    'files: for source in &mut sources {
+    let mut sources_unread = 0;
+    'files: for (i, source) in sources.iter_mut().enumerate() {
         let mut batch = 0u32;
         loop {
             match source.next_frame() {
@@ -125,6 +129,7 @@ pub fn run_hooked<H: ReplayHooks>(
                 Ok(None) => break,
                 Err(e) => {
                     read_error = Some(e);
+                    sources_unread = names.len() - i - 1;
                     break 'files;
                 }
             }
@@ -144,11 +149,11 @@ pub fn run_hooked<H: ReplayHooks>(
     take(&mut engine, &mut summary, &mut records, hooks);
     hooks.publish(&engine, &summary, &names);
     records.sort_by_cached_key(FlowRecord::sort_key);
-    let summary = summary.finish(&names, engine.stats(), &engine.table_stats());
-    if !export.writes_files() {
-        text::write_summary(out, &summary).map_err(|e| format!("writing the summary: {e}"))?;
-    }
-    let export_report = export::write_export(
+    // Only the files that were read are the summary's sources.
+    let read = names.len() - sources_unread;
+    let mut summary = summary.finish(&names[..read], engine.stats(), &engine.table_stats());
+    summary.read_error = read_error.as_ref().map(ToString::to_string);
+    let result = export::write_export(
         &export,
         &RunOutput {
             records: &records,
@@ -156,11 +161,25 @@ pub fn run_hooked<H: ReplayHooks>(
             classifier: &opts.classifier,
             inputs: &opts.files,
         },
-    )?;
+    );
+    let (export_report, export_error) = match result {
+        Ok(report) => (report, None),
+        Err(e) => (export::ExportReport::default(), Some(e)),
+    };
+    if !export.writes_files() || export_error.is_some() {
+        // A closed pipe (`| head`) is the reader's choice, not an error.
+        match text::write_summary(out, &summary) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                return Err(format!("writing the summary: {e}"));
+            }
+            _ => {}
+        }
+    }
     Ok(ReplayOutcome {
         records,
         summary,
         read_error,
         export: export_report,
+        export_error,
     })
 }

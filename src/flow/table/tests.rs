@@ -180,3 +180,13 @@ fn finish_ends_everything_in_start_order() {
     let starts: Vec<_> = t.drain_ended().map(|e| e.flow.first_ts.as_secs()).collect();
     assert_eq!(starts, vec![3, 5]);
 }
+
+#[test]
+fn a_closed_connection_still_lingering_at_the_end_keeps_its_close_reason() {
+    let mut t = table();
+    t.ingest(&tcp(1, true, TCP_SYN, 1, b""));
+    t.ingest(&tcp(1, false, TCP_RST, 0, b""));
+    t.finish(EndReason::EndOfCapture);
+    let ended: Vec<_> = t.drain_ended().map(|e| e.reason).collect();
+    assert_eq!(ended, vec![EndReason::Rst]);
+}

@@ -24,9 +24,10 @@ impl FromStr for Speed {
         }
         let number = s.strip_suffix(['x', 'X']).unwrap_or(s);
         match number.parse::<f64>() {
-            Ok(f) if f.is_finite() && f > 0.0 => Ok(Speed::Factor(f)),
+            // Bounded so that a frame's delay always fits a Duration.
+            Ok(f) if (0.001..=1e6).contains(&f) => Ok(Speed::Factor(f)),
             _ => Err(format!(
-                "speed {s:?}: expected max or a positive factor such as 1x or 10x"
+                "speed {s:?}: expected max or a factor from 0.001 to 1000000, such as 1x or 10x"
             )),
         }
     }
@@ -55,8 +56,11 @@ impl Pacer {
             return Duration::ZERO;
         };
         let (wall0, ts0) = *self.origin.get_or_insert((now, ts));
-        let due = wall0 + Duration::from_secs_f64(ts.since(ts0) as f64 / 1e9 / factor);
-        due.saturating_duration_since(now)
+        let wait = Duration::try_from_secs_f64(ts.since(ts0) as f64 / 1e9 / factor)
+            .unwrap_or(Duration::MAX);
+        wall0
+            .checked_add(wait)
+            .map_or(Duration::MAX, |due| due.saturating_duration_since(now))
     }
 
     /// Sleeps until the frame of time `ts` is due.

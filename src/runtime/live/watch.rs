@@ -95,6 +95,16 @@ pub fn run(
     tui: bool,
     out: &mut dyn Write,
 ) -> Result<ReplayOutcome, String> {
+    // Bad input is one line on a normal terminal, before the UI takes the screen: open every file
+    // and check the export directory first (the replay opens them again).
+    for f in &opts.files {
+        if f.as_path() != std::path::Path::new("-") {
+            crate::capture::FileSource::open(f).map_err(|e| e.to_string())?;
+        }
+    }
+    if let Some(dir) = &export_opts.dir {
+        crate::export::dir::check_target(dir, export_opts.force)?;
+    }
     let ui = if tui {
         Some(tui_hook::attach(opts.classifier.policy.thresholds)?)
     } else {
