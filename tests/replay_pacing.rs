@@ -43,5 +43,8 @@ fn bad_speed_is_refused() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("expected max or a factor from 0.001 to 1000000"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("expected max or a factor from 0.001 to 1000000")
+    );
 }

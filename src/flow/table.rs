@@ -22,6 +22,8 @@ const TCP: usize = 0;
 const UDP: usize = 1;
 const OTHER: usize = 2;
 const CLOSING: usize = 3;
+/// Flows from the future moved aside per class and sweep (see `handle_timeout`).
+const MAX_ROTATIONS: usize = 4096;
 
 /// Sizes and timeouts, all in packet time.
 #[derive(Clone, Debug)]
@@ -343,11 +345,23 @@ impl<T: Default> FlowTable<T> {
     pub fn handle_timeout(&mut self, now: Timestamp) {
         for class in 0..CLASSES {
             let limit = self.idle_limit(class);
+            let mut first_rotated = None;
+            // Bounded, so a capture replayed after a later one costs little per sweep.
+            let mut rotations = 0;
             loop {
                 let tail = self.lists[class].tail;
                 let Some(flow) = self.slots.get(tail as usize).and_then(|s| s.flow.as_ref()) else {
                     break;
                 };
+                // A flow stamped after `now` (time went back) would hide the older ones behind it:
+                // move it to the head, once, and look on.
+                if flow.last_ts > now && first_rotated != Some(tail) && rotations < MAX_ROTATIONS {
+                    first_rotated.get_or_insert(tail);
+                    rotations += 1;
+                    self.unlink(tail);
+                    self.push_front(tail, class);
+                    continue;
+                }
                 // The list is ordered to the second: stop at the first flow still inside its limit.
                 if now.since(flow.last_ts) <= limit {
                     break;
