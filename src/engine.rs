@@ -11,7 +11,7 @@ use crate::decode::{Decoded, Decoder, L4, Malformed, Packet, fragments::Fragment
 use crate::dissect::dns::{DnsMessage, is_mdns_or_llmnr, resolve_chain};
 use crate::dissect::limits::names::DEFAULT_CAPACITY;
 use crate::dissect::session::{AppProto, FlowDissector, HeadNeed};
-use crate::dissect::tls::ClientHello;
+use crate::dissect::tls::{ClientHello, ServerHello};
 use crate::flow::{Direction, EndReason, EndedFlow, Flow, FlowLimits, FlowTable, TableStats};
 use crate::frame::Frame;
 use crate::time::{NANOS_PER_SEC, Timestamp};
@@ -302,101 +302,38 @@ fn feed_names(names: &mut NameCache, flow: &Flow<FlowState>, msg: &DnsMessage, t
 }
 
 fn record_of(ended: EndedFlow<FlowState>, classifier: &Classifier) -> FlowRecord {
-    let EndedFlow { flow: f, reason } = ended;
-    let (client, server) = (f.client(), f.server());
-    let FlowState {
-        dissect: mut d,
-        dns: dns_hit,
-    } = f.data;
-    let dns_name = dns_hit.as_ref().map(|hit| hit.name.to_string());
-    let transport = d.transport();
-    let (client_hello, server_hello) = d.take_hellos();
-    let sni = client_hello
-        .as_ref()
-        .and_then(|h| h.sni.clone())
-        .or_else(|| d.gquic_sni().map(str::to_string));
-    let cert_name = server_hello
-        .as_ref()
-        .and_then(|h| h.cert_names.first().cloned());
-    let (server_name, name_source) = server_name_of(
-        sni,
-        d.proto,
-        d.http_host.as_ref(),
-        dns_name.as_ref(),
-        cert_name,
+    let EndedFlow { mut flow, reason } = ended;
+    let d = &flow.data.dissect;
+    let mut r = record_base(
+        &flow,
+        d.client_hello(),
+        d.server_hello(),
+        reason.as_str(),
+        classifier,
     );
-    let mut names: Vec<&str> = Vec::with_capacity(2);
-    names.extend(server_name.as_deref());
-    names.extend(
-        dns_name
-            .as_deref()
-            .filter(|n| Some(*n) != server_name.as_deref()),
-    );
-    // JA4 strings are built only when some signature can match one.
-    let ja4 = match &client_hello {
-        Some(h) if classifier.signatures.has_ja4() => Some(h.ja4(transport)),
-        _ => None,
-    };
-    let class = classifier.classify(&names, server.ip, ja4.as_deref());
-    let tls = (client_hello.is_some() || server_hello.is_some()).then_some(TlsFacts {
-        client: client_hello,
-        server: server_hello,
-        transport,
-    });
-    let edns = encrypted_dns_of(
-        f.key.proto,
-        server.port,
-        server.ip,
-        tls.as_ref().and_then(|t| t.client.as_deref()),
-    );
-    let dns_chain = match &dns_hit {
+    // The dissection details, moved out of the ended flow.
+    r.dns_chain = match &flow.data.dns {
         Some(hit) if hit.chain.len() > 1 => hit.chain.iter().map(|n| n.to_string()).collect(),
         _ => Vec::new(),
     };
-    let app = match d.proto {
+    let d = &mut flow.data.dissect;
+    r.app = match d.proto {
         AppProto::Tls => Some("tls"),
         AppProto::Quic => Some("quic"),
         AppProto::Http => Some("http"),
         AppProto::Dns => Some("dns"),
         AppProto::Unknown | AppProto::Other => None,
     };
-    FlowRecord {
-        schema: FLOW_SCHEMA,
-        ts_start: f.first_ts,
-        ts_end: f.last_ts,
-        proto: proto_name(f.key.proto),
-        client_ip: client.ip,
-        client_port: client.port,
-        server_ip: server.ip,
-        server_port: server.port,
-        vlan: f.key.vlan,
-        tunnel: f.tunnel.map(|t| t.as_str()),
-        c2s_packets: f.c2s.packets,
-        c2s_bytes: f.c2s.bytes,
-        c2s_payload_bytes: f.c2s.payload_bytes,
-        s2c_packets: f.s2c.packets,
-        s2c_bytes: f.s2c.bytes,
-        s2c_payload_bytes: f.s2c.payload_bytes,
-        end_reason: reason.as_str(),
-        app,
-        server_name,
-        name_source,
-        dns_name,
-        dns_chain,
-        http_host: d.http_host.take(),
-        tls,
-        quic_version: d.quic_version_name(),
-        dns: d.dns.take().map(|b| *b),
-        encrypted_dns: edns.is_some(),
-        encrypted_dns_kind: edns,
-        provider: class.provider,
-        matched: class.matched,
-        dst_country: class.dst_country,
-        dst_asn: class.dst_asn,
-        dst_as_org: class.dst_as_org,
-        restricted: class.restricted,
-        policy_rule: class.policy_rule,
-    }
+    r.quic_version = d.quic_version_name();
+    r.dns = d.dns.take().map(|b| *b);
+    let transport = d.transport();
+    let (client, server) = d.take_hellos();
+    r.tls = (client.is_some() || server.is_some()).then_some(TlsFacts {
+        client,
+        server,
+        transport,
+    });
+    r
 }
 
 /// The best name for a flow's server and where it came from: the SNI (TLS or QUIC), the HTTP Host,
@@ -438,14 +375,26 @@ fn encrypted_dns_of(
 /// The record of a flow still open, for running summaries: counters, names and classification as
 /// `record_of` would give them now, without the TLS and DNS details (summaries do not read them).
 fn active_record(f: &Flow<FlowState>, classifier: &Classifier) -> FlowRecord {
+    let d = &f.data.dissect;
+    record_base(f, d.client_hello(), d.server_hello(), "active", classifier)
+}
+
+/// Counters, names and classification of a flow; the dissection details (`app`, `tls`, `dns`,
+/// `quic_version`, `dns_chain`) are left empty for the caller.
+fn record_base(
+    f: &Flow<FlowState>,
+    client_hello: Option<&ClientHello>,
+    server_hello: Option<&ServerHello>,
+    end_reason: &'static str,
+    classifier: &Classifier,
+) -> FlowRecord {
     let (client, server) = (f.client(), f.server());
     let d = &f.data.dissect;
     let dns_name = f.data.dns.as_ref().map(|hit| hit.name.to_string());
-    let client_hello = d.client_hello();
     let sni = client_hello
         .and_then(|h| h.sni.clone())
         .or_else(|| d.gquic_sni().map(str::to_string));
-    let cert_name = d.server_hello().and_then(|h| h.cert_names.first().cloned());
+    let cert_name = server_hello.and_then(|h| h.cert_names.first().cloned());
     let (server_name, name_source) = server_name_of(
         sni,
         d.proto,
@@ -483,7 +432,7 @@ fn active_record(f: &Flow<FlowState>, classifier: &Classifier) -> FlowRecord {
         s2c_packets: f.s2c.packets,
         s2c_bytes: f.s2c.bytes,
         s2c_payload_bytes: f.s2c.payload_bytes,
-        end_reason: "active",
+        end_reason,
         app: None,
         server_name,
         name_source,
