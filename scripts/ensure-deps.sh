@@ -2,11 +2,12 @@
 # Makes sure the system packages aiwatch builds and tests with are present (Debian/Ubuntu).
 # Usage: scripts/ensure-deps.sh [build|test]
 #   build: libpcap's development package (headers and the libpcap.so link)
-#   test:  the same, plus what the tests use (tcpreplay and iproute2 for the live-capture test)
+#   test:  the same, plus what the tests use (tcpreplay and iproute2 for the live-capture test,
+#          tcpdump and tshark to check that the evidence pcap opens cleanly)
 set -euo pipefail
 want=(libpcap-dev pkg-config)
 if [ "${1:-build}" = test ]; then
-  want+=(tcpreplay iproute2)
+  want+=(tcpreplay iproute2 tcpdump tshark)
 fi
 missing=()
 for p in "${want[@]}"; do
