@@ -11,7 +11,8 @@ if [ "${1:-build}" = test ]; then
 fi
 missing=()
 for p in "${want[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  # "install ok installed" only: a removed package keeps a status entry (config-files).
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "aiwatch needs these system packages, which are missing: ${missing[*]}" >&2
