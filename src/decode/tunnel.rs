@@ -90,9 +90,11 @@ pub fn by_ip_protocol(proto: u8, payload: &[u8]) -> Option<(Tunnel, Inner)> {
 /// UDP ports that carry another packet. Either port may be the tunnel port.
 pub fn by_udp_port(src: u16, dst: u16, payload: &[u8]) -> Option<(Tunnel, Inner)> {
     let is = |p| src == p || dst == p;
-    if is(UDP_VXLAN) {
-        // Flags byte with the I bit; 8-byte header.
-        if payload.len() > 8 && payload.first()? & 0x08 != 0 {
+    if dst == UDP_VXLAN {
+        // RFC 7348: flags with the I bit, VNI, and a last reserved byte of zero; VTEPs send to 4789
+        // in both directions. An ordinary datagram from source port 4789 (a NAT's choice) is not
+        // VXLAN.
+        if payload.len() > 8 && payload.first()? & 0x08 != 0 && *payload.get(7)? == 0 {
             return Some((Tunnel::Vxlan, Inner::Ethernet { offset: 8 }));
         }
     } else if is(UDP_GENEVE) {
@@ -286,6 +288,11 @@ mod tests {
             by_udp_port(50000, UDP_VXLAN, &d),
             Some((Tunnel::Vxlan, Inner::Ethernet { offset: 8 }))
         );
+        // From port 4789 to an ephemeral port: an ordinary datagram that starts with 0x08.
+        assert_eq!(by_udp_port(UDP_VXLAN, 50000, &d), None);
+        // The last reserved byte must be zero.
+        d[7] = 1;
+        assert_eq!(by_udp_port(50000, UDP_VXLAN, &d), None);
     }
 
     #[test]
