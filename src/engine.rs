@@ -217,6 +217,10 @@ impl Engine {
                         Direction::ServerToClient => &f.server_head,
                     };
                     f.data.dissect.on_tcp_head(dir, head.bytes(), port, true);
+                    // Each direction's reason counts (both sides may give up).
+                    if let Some(reason) = f.data.dissect.take_drop() {
+                        *self.stats.dissect_drops.entry(reason).or_insert(0) += 1;
+                    }
                 }
                 for msg in f.data.dissect.take_tcp_responses() {
                     feed_names(&mut self.names, f, &msg, f.last_ts);
