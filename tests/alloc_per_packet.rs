@@ -3,8 +3,6 @@
 //! packets of flows that are already established and already dissected (HTTP over TCP over IPv4,
 //! an unrecognised UDP flow over IPv6), across several timeout sweeps of packet time.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::sync::Arc;
 
 use aiwatch::classify::Classifier;
@@ -12,47 +10,11 @@ use aiwatch::engine::{Engine, EngineConfig};
 use aiwatch::frame::{Frame, LinkType};
 use aiwatch::time::Timestamp;
 
-struct Counting;
-
-thread_local! {
-    static WATCHING: Cell<bool> = const { Cell::new(false) };
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // try_with: the thread-locals may already be gone while a thread shuts down.
-        let _ = WATCHING.try_with(|w| {
-            if w.get() {
-                let _ = ALLOCATIONS.try_with(|a| a.set(a.get() + 1));
-            }
-        });
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = WATCHING.try_with(|w| {
-            if w.get() {
-                let _ = ALLOCATIONS.try_with(|a| a.set(a.get() + 1));
-            }
-        });
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+mod counting_alloc;
+use counting_alloc::{Counting, allocations_in};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
-
-/// Allocations (and reallocations) made by `f` on this thread.
-fn allocations_in(f: impl FnOnce()) -> usize {
-    ALLOCATIONS.with(|a| a.set(0));
-    WATCHING.with(|w| w.set(true));
-    f();
-    WATCHING.with(|w| w.set(false));
-    ALLOCATIONS.with(|a| a.get())
-}
 
 const CLIENT_V4: [u8; 4] = [10, 0, 0, 1];
 const SERVER_V4: [u8; 4] = [93, 184, 216, 34];

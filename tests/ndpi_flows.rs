@@ -24,26 +24,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-type NdpiKey = (String, Option<u16>, (IpAddr, u16), (IpAddr, u16));
-
-fn key(proto: &str, vlan: Option<u16>, a: (IpAddr, u16), b: (IpAddr, u16)) -> NdpiKey {
-    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-    (proto.to_string(), vlan, lo, hi)
-}
-
-fn ndpi_proto(l4: &str) -> String {
-    match l4 {
-        "TCP" => "tcp".into(),
-        "UDP" => "udp".into(),
-        "ICMP" => "icmp".into(),
-        "ICMPV6" => "icmpv6".into(),
-        "IGMP" => "igmp".into(),
-        "ESP" => "esp".into(),
-        "SCTP" => "sctp".into(),
-        "GRE" => "gre".into(),
-        other => other.to_lowercase(),
-    }
-}
+use common::{NdpiKey, ndpi_key as key, ndpi_truth_flow};
 
 #[test]
 fn flows_and_packet_counts_agree_with_ndpi() {
@@ -72,17 +53,8 @@ fn flows_and_packet_counts_agree_with_ndpi() {
         }
         for f in truth["flows"].as_array().unwrap() {
             total += 1;
-            let ip = |k: &str| f[k].as_str().unwrap().parse::<IpAddr>().unwrap();
-            let c = (
-                ip("client_ip"),
-                f["client_port"].as_u64().unwrap_or(0) as u16,
-            );
-            let s = (
-                ip("server_ip"),
-                f["server_port"].as_u64().unwrap_or(0) as u16,
-            );
-            let vlan = f["vlan"].as_u64().map(|v| v as u16);
-            let k = key(&ndpi_proto(f["l4"].as_str().unwrap()), vlan, c, s);
+            let (k, c, s) = ndpi_truth_flow(f);
+            let vlan = k.1;
             let ours_c = sent.get(&(k.clone(), c)).copied();
             let ours_s = sent.get(&(k, s)).copied();
             let mut want = (

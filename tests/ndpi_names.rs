@@ -24,14 +24,8 @@ mod common;
 
 use serde_json::Value;
 use std::collections::HashMap;
-use std::net::IpAddr;
 
-type Key = (String, Option<u16>, (IpAddr, u16), (IpAddr, u16));
-
-fn key(proto: &str, vlan: Option<u16>, a: (IpAddr, u16), b: (IpAddr, u16)) -> Key {
-    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-    (proto.to_lowercase(), vlan, lo, hi)
-}
+use common::{NdpiKey as Key, ndpi_key as key, ndpi_truth_flow};
 
 /// nDPI's printable form of a name: lower case, bytes outside a host name's alphabet as `_`,
 /// non-printable ones as `?`, at most the rightmost 79 characters.
@@ -98,21 +92,7 @@ fn sni_ja3_and_dns_names_agree_with_ndpi() {
             }
         }
         for f in truth["flows"].as_array().unwrap() {
-            let ip = |k: &str| f[k].as_str().unwrap().parse::<IpAddr>().unwrap();
-            let c = (
-                ip("client_ip"),
-                f["client_port"].as_u64().unwrap_or(0) as u16,
-            );
-            let s = (
-                ip("server_ip"),
-                f["server_port"].as_u64().unwrap_or(0) as u16,
-            );
-            let k = key(
-                f["l4"].as_str().unwrap(),
-                f["vlan"].as_u64().map(|v| v as u16),
-                c,
-                s,
-            );
+            let (k, _, _) = ndpi_truth_flow(f);
             let o = ours.get(&k);
             let app = f["app"].as_str().unwrap_or("");
             let sni = f["sni"].as_str();

@@ -1,46 +1,16 @@
 //! Lookups must not allocate: a counting global allocator observes the calling thread while it
 //! matches names, addresses and JA4s and geolocates addresses.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::net::IpAddr;
 
 use aiwatch::classify::geo::GeoDb;
 use aiwatch::classify::signatures::Signatures;
 
-struct Counting;
-
-thread_local! {
-    static WATCHING: Cell<bool> = const { Cell::new(false) };
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // try_with: the thread-locals may already be gone while a thread shuts down.
-        let _ = WATCHING.try_with(|w| {
-            if w.get() {
-                let _ = ALLOCATIONS.try_with(|a| a.set(a.get() + 1));
-            }
-        });
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+mod counting_alloc;
+use counting_alloc::{Counting, allocations_in};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
-
-/// Allocations made by `f` on this thread.
-fn allocations_in(f: impl FnOnce()) -> usize {
-    ALLOCATIONS.with(|a| a.set(0));
-    WATCHING.with(|w| w.set(true));
-    f();
-    WATCHING.with(|w| w.set(false));
-    ALLOCATIONS.with(|a| a.get())
-}
 
 #[test]
 fn matching_and_geolocation_do_not_allocate() {

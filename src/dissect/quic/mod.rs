@@ -36,6 +36,8 @@ mod rfc_vectors;
 #[cfg(test)]
 mod server_tests;
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
 
 use crate::dissect::limits::quic as caps;

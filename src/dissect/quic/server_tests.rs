@@ -8,18 +8,10 @@ use super::rfc_vectors::{
     RFC9001_CLIENT_INITIAL, RFC9001_SERVER_HELLO, RFC9001_SERVER_INITIAL, RFC9369_CLIENT_INITIAL,
     RFC9369_SERVER_INITIAL,
 };
+use super::test_support::*;
 use super::version::{self, QUIC_V1};
 use super::*;
 use crate::dissect::tls;
-
-fn hex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
-const RFC_DCID: &str = "8394c8f03e515708";
 
 #[test]
 fn rfc9001_a1_server_initial_keys() {
@@ -120,22 +112,6 @@ fn a_v1_server_initial_relabelled_as_v2_does_not_open() {
 
 // ---- server packets built here, with the derivation the vectors above validate ----
 
-fn varint(v: u64, out: &mut Vec<u8>) {
-    match v {
-        0..=0x3f => out.push(v as u8),
-        0x40..=0x3fff => out.extend_from_slice(&(0x4000 | v as u16).to_be_bytes()),
-        _ => out.extend_from_slice(&(0x8000_0000 | v as u32).to_be_bytes()),
-    }
-}
-
-fn crypto_frame(offset: u64, data: &[u8]) -> Vec<u8> {
-    let mut f = vec![0x06];
-    varint(offset, &mut f);
-    varint(data.len() as u64, &mut f);
-    f.extend_from_slice(data);
-    f
-}
-
 /// A protected Initial of `side` (4-byte packet number), keys derived from `key_dcid`.
 fn seal(side: Side, key_dcid: &[u8], dcid: &[u8], pn: u32, frames: &[u8]) -> Vec<u8> {
     seal_with_first_byte(0xc3, side, key_dcid, dcid, pn, frames)
@@ -178,8 +154,6 @@ fn seal_with_first_byte(
     packet
 }
 
-const DCID_A: &[u8] = &[1, 2, 3, 4, 5, 6, 7, 8];
-const DCID_B: &[u8] = &[9, 9, 9, 9, 9, 9, 9, 9, 9, 9];
 const CLIENT_SCID: &[u8] = &[0xaa, 0xbb, 0xcc, 0xdd];
 
 fn client_with_hello(key_dcid: &[u8]) -> QuicClientInitials {

@@ -5,18 +5,9 @@
 
 use super::keys::{PacketKeys, derive_client_secrets};
 use super::rfc_vectors::{RFC9001_CLIENT_HELLO, RFC9001_CLIENT_INITIAL, RFC9369_CLIENT_INITIAL};
+use super::test_support::*;
 use super::version::{self, QUIC_DRAFT_29, QUIC_V1, QUIC_V2};
 use super::*;
-
-fn hex(s: &str) -> Vec<u8> {
-    assert!(s.len().is_multiple_of(2));
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
-const RFC_DCID: &str = "8394c8f03e515708";
 
 #[test]
 fn rfc9001_a1_client_initial_keys() {
@@ -116,22 +107,6 @@ fn a_v1_packet_relabelled_as_v2_does_not_decrypt() {
 
 // ---- packets built here, with the derivation the vectors above validate ----
 
-fn varint(v: u64, out: &mut Vec<u8>) {
-    match v {
-        0..=0x3f => out.push(v as u8),
-        0x40..=0x3fff => out.extend_from_slice(&(0x4000 | v as u16).to_be_bytes()),
-        _ => out.extend_from_slice(&(0x8000_0000 | v as u32).to_be_bytes()),
-    }
-}
-
-fn crypto_frame(offset: u64, data: &[u8]) -> Vec<u8> {
-    let mut f = vec![0x06];
-    varint(offset, &mut f);
-    varint(data.len() as u64, &mut f);
-    f.extend_from_slice(data);
-    f
-}
-
 /// A protected client Initial with a 4-byte packet number, frames padded to `min_payload`.
 fn seal_initial(version: u32, dcid: &[u8], token: &[u8], pn: u32, frames: &[u8]) -> Vec<u8> {
     let params = version::params(version).unwrap();
@@ -170,9 +145,6 @@ fn handshake_packet(dcid: &[u8], len: usize) -> Vec<u8> {
     p.extend((0..len).map(|i| (i * 7 + 3) as u8));
     p
 }
-
-const DCID_A: &[u8] = &[1, 2, 3, 4, 5, 6, 7, 8];
-const DCID_B: &[u8] = &[9, 9, 9, 9, 9, 9, 9, 9, 9, 9];
 
 #[test]
 fn our_sealing_matches_rfc9001_a2() {
