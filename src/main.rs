@@ -7,6 +7,10 @@ use clap::Parser;
 use std::io::Write;
 use std::process::ExitCode;
 
+// Flows come and go by the ten thousand; glibc malloc spent ~12 % of replay instructions on them.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit codes: 0 done, 1 a capture broke mid-way or a check found errors, 2 bad input (nothing done:
 /// unreadable file, bad interface or filter, missing capture privilege).
 fn main() -> ExitCode {
