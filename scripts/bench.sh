@@ -24,6 +24,13 @@ if [ -n "${BIN:-}" ]; then bin=$BIN; else
   bin=target/release/aiwatch
 fi
 cat "$corpus" >/dev/null
+# One checked run first: a failing aiwatch must stop the benchmark loudly, not be timed.
+# shellcheck disable=SC2086
+if ! "$bin" replay $EXTRA "$corpus" >/dev/null 2>target/bench/stderr; then
+  echo "bench: $bin replay $EXTRA $corpus failed:" >&2
+  cat target/bench/stderr >&2
+  exit 1
+fi
 read -r pkts capbytes < <(target/bench/pcapcount "$corpus" | sed -E 's/packets=([0-9]+) captured_bytes=([0-9]+).*/\1 \2/')
 timed() { # prints: wall_s maxrss_kb
   local t0 t1
