@@ -2,21 +2,24 @@
 //! standard input) and hands out borrowed [`Frame`]s with their packet time; [`live`] opens network
 //! interfaces.
 //!
-//! Classic pcap files are read by [`pcap_file`], a block reader that follows libpcap's rules at a
-//! fraction of its cost; libpcap reads everything else (pcapng, older pcap versions, standard input).
-//! A pcapng whose interfaces have different link types (which libpcap refuses mid-file) is read
-//! again by a pure-Rust pcapng reader, continuing where libpcap stopped. Errors name the file and the
-//! packet index, so a user knows where a capture broke.
+//! Capture files are read by block readers ([`pcap_file`], [`pcapng_file`]) that follow libpcap's
+//! rules at a fraction of its cost (libpcap copies every packet through a 4 KiB stdio buffer);
+//! libpcap reads everything else (older pcap versions, patched formats, standard input) and takes
+//! over a pcapng file where the block reader finds something it does not accept, so that damaged
+//! files end with libpcap's own message. The pcapng reader also reads on where libpcap stops, at
+//! interfaces with different link types. Errors name the file and the packet index, so a user knows
+//! where a capture broke.
 
+mod block;
 pub mod live;
 mod pcap_file;
-mod pcapng_fallback;
+mod pcapng_file;
 pub mod writer;
 
 use crate::frame::{Frame, LinkType};
 use crate::time::Timestamp;
 use pcap_file::PcapFile;
-use pcapng_fallback::PcapNgFallback;
+use pcapng_file::PcapNgFile;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -45,18 +48,15 @@ pub struct FileSource {
     path: Option<PathBuf>,
     reader: Reader,
     link: LinkType,
-    /// Set once libpcap gave up on a pcapng with mixed link types.
-    fallback: Option<Box<PcapNgFallback>>,
     /// Packets handed out so far.
     delivered: u64,
 }
 
 enum Reader {
     Pcap(PcapFile),
+    PcapNg(PcapNgFile),
     Libpcap(pcap::Capture<pcap::Offline>),
 }
-
-const MIXED_LINK_TYPES: &str = "different from the type of the first interface";
 
 impl FileSource {
     /// Opens `path` (`-` reads standard input).
@@ -71,17 +71,22 @@ impl FileSource {
             packet: None,
             message,
         };
-        if path != Path::new("-")
-            && let Some(file) = PcapFile::open(path).map_err(&err)?
-        {
-            return Ok(FileSource {
-                name: name.clone(),
-                path: Some(path.to_path_buf()),
-                link: file.link_type(),
-                reader: Reader::Pcap(file),
-                fallback: None,
-                delivered: 0,
-            });
+        if path != Path::new("-") {
+            let own = match PcapFile::open(path).map_err(&err)? {
+                Some(file) => Some((file.link_type(), Reader::Pcap(file))),
+                None => PcapNgFile::open(path)
+                    .map_err(&err)?
+                    .map(|file| (file.link_type(), Reader::PcapNg(file))),
+            };
+            if let Some((link, reader)) = own {
+                return Ok(FileSource {
+                    name,
+                    path: Some(path.to_path_buf()),
+                    link,
+                    reader,
+                    delivered: 0,
+                });
+            }
         }
         let cap = if path == Path::new("-") {
             // SAFETY: fd 0 stays open for the life of the process; libpcap reads it through a FILE*.
@@ -100,7 +105,6 @@ impl FileSource {
             path: file_path,
             reader: Reader::Libpcap(cap),
             link,
-            fallback: None,
             delivered: 0,
         })
     }
@@ -126,75 +130,72 @@ impl FileSource {
 
     /// The next frame, `Ok(None)` at the end of the file.
     pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
-        if self.fallback.is_some() {
-            return from_fallback(&mut self.fallback, &self.name, &mut self.delivered);
-        }
         let index = self.delivered + 1;
-        let libpcap = match &mut self.reader {
-            Reader::Libpcap(cap) => cap,
-            Reader::Pcap(file) => {
-                return match file.next_frame() {
-                    Ok(frame) => {
-                        self.delivered += u64::from(frame.is_some());
-                        Ok(frame)
-                    }
-                    Err(message) => Err(CaptureError {
-                        source: self.name.clone(),
-                        packet: Some(index),
-                        message,
-                    }),
-                };
-            }
+        let error = |source: &FileSource, message: String| CaptureError {
+            source: source.name.clone(),
+            packet: Some(index),
+            message,
         };
-        match libpcap.next_packet() {
-            Ok(p) => {
-                self.delivered = index;
-                let ts = timestamp(p.header.ts.tv_sec, p.header.ts.tv_usec);
-                Ok(Some(Frame {
-                    ts,
-                    link: self.link,
-                    orig_len: p.header.len,
-                    data: p.data,
-                }))
-            }
-            Err(pcap::Error::NoMorePackets) => Ok(None),
-            Err(e) if e.to_string().contains(MIXED_LINK_TYPES) && self.path.is_some() => {
-                let path = self.path.clone().unwrap_or_default();
-                let fallback = PcapNgFallback::open(&path, self.delivered).map_err(|message| {
-                    CaptureError {
-                        source: self.name.clone(),
-                        packet: Some(index),
-                        message,
+        if let Reader::PcapNg(file) = &mut self.reader {
+            match file.advance() {
+                Ok(true) => {}
+                Ok(false) => return Ok(None),
+                Err(message) => {
+                    // Let libpcap read on from this packet: a file damaged here ends with its
+                    // message, and one this reader is stricter about than libpcap reads on.
+                    match self.libpcap_from(index) {
+                        Some(cap) => self.reader = Reader::Libpcap(cap),
+                        None => return Err(error(self, message)),
                     }
-                })?;
-                self.fallback = Some(Box::new(fallback));
-                from_fallback(&mut self.fallback, &self.name, &mut self.delivered)
+                }
             }
-            Err(e) => Err(CaptureError {
-                source: self.name.clone(),
-                packet: Some(index),
-                message: describe(&e),
-            }),
+        }
+        match &mut self.reader {
+            Reader::PcapNg(file) => {
+                self.delivered = index;
+                Ok(file.frame())
+            }
+            Reader::Pcap(file) => match file.next_frame() {
+                Ok(frame) => {
+                    self.delivered += u64::from(frame.is_some());
+                    Ok(frame)
+                }
+                Err(message) => Err(CaptureError {
+                    source: self.name.clone(),
+                    packet: Some(index),
+                    message,
+                }),
+            },
+            Reader::Libpcap(cap) => match cap.next_packet() {
+                Ok(p) => {
+                    self.delivered = index;
+                    Ok(Some(Frame {
+                        ts: timestamp(p.header.ts.tv_sec, p.header.ts.tv_usec),
+                        link: self.link,
+                        orig_len: p.header.len,
+                        data: p.data,
+                    }))
+                }
+                Err(pcap::Error::NoMorePackets) => Ok(None),
+                Err(e) => Err(CaptureError {
+                    source: self.name.clone(),
+                    packet: Some(index),
+                    message: describe(&e),
+                }),
+            },
         }
     }
-}
 
-fn from_fallback<'a>(
-    fallback: &'a mut Option<Box<PcapNgFallback>>,
-    name: &str,
-    delivered: &mut u64,
-) -> Result<Option<Frame<'a>>, CaptureError> {
-    let Some(reader) = fallback.as_mut() else {
-        return Ok(None);
-    };
-    let index = *delivered + 1;
-    let frame = reader.next_frame().map_err(|message| CaptureError {
-        source: name.to_string(),
-        packet: Some(index),
-        message,
-    })?;
-    *delivered += u64::from(frame.is_some());
-    Ok(frame)
+    /// libpcap opened on this file and moved past the packets before `index`; `None` when it
+    /// cannot get there (it stops earlier on this file, or the file cannot be opened again).
+    fn libpcap_from(&self, index: u64) -> Option<pcap::Capture<pcap::Offline>> {
+        let path = self.path.as_ref()?;
+        let mut cap = pcap::Capture::from_file_with_precision(path, pcap::Precision::Nano).ok()?;
+        for _ in 1..index {
+            cap.next_packet().ok()?;
+        }
+        Some(cap)
+    }
 }
 
 fn describe(e: &pcap::Error) -> String {

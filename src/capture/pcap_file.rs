@@ -3,13 +3,14 @@
 //!
 //! Why not libpcap here: libpcap reads a savefile with two `fread`s per packet through a 4 KiB stdio
 //! buffer, one `read(2)` per 4 KiB, and copies every packet twice; on the bench corpus that alone is
-//! the whole "libpcap floor" (~45 ms for 107 MB). This reader fills a 512 KiB buffer per `read(2)` and
+//! the whole "libpcap floor" (~45 ms for 107 MB). This reader reads through a [`BlockBuffer`] and
 //! hands out frames borrowed from it in place. It follows libpcap's `sf-pcap.c` rule for rule
 //! (snapshot clamp, oversized-record errors, truncation messages, signed 32-bit seconds) and
 //! `tests/pcap_reader_vs_libpcap.rs` checks it frame for frame against libpcap on every reference
-//! capture. Anything else (pcapng, pcap 2.0–2.3, patched formats, exotic link types, standard input)
-//! stays with libpcap: [`PcapFile::open`] says `Ok(None)` and the caller opens it there.
+//! capture. Anything else (pcap 2.0–2.3, patched formats, exotic link types, standard input) stays
+//! with libpcap: [`PcapFile::open`] says `Ok(None)` and the caller opens it there.
 
+use super::block::BlockBuffer;
 use crate::frame::{Frame, LinkType};
 use std::fs::File;
 use std::io::{ErrorKind, Read};
@@ -20,22 +21,14 @@ const MAGIC_NANOS: u32 = 0xa1b2_3c4d;
 const FILE_HEADER: usize = 24;
 const RECORD_HEADER: usize = 16;
 /// libpcap's MAXIMUM_SNAPLEN: its cap for every link type aiwatch decodes.
-const MAX_SNAPLEN: u32 = 262_144;
-/// Filled per `read(2)`; larger than any record libpcap accepts, small enough to stay in L2.
-const BUFFER: usize = 512 * 1024;
+pub(super) const MAX_SNAPLEN: u32 = 262_144;
 
 pub struct PcapFile {
-    file: File,
+    buf: BlockBuffer,
     link: LinkType,
     swapped: bool,
     nanos: bool,
     snapshot: u32,
-    /// Allocated at the first read and freed at the end, so that many files can be open at once.
-    buf: Vec<u8>,
-    /// Unread bytes are `buf[start..end]`.
-    start: usize,
-    end: usize,
-    eof: bool,
 }
 
 impl PcapFile {
@@ -60,7 +53,7 @@ impl PcapFile {
             return Ok(None);
         }
         Ok(Some(PcapFile {
-            file,
+            buf: BlockBuffer::new(file),
             link,
             swapped: header.swapped,
             nanos: header.nanos,
@@ -70,10 +63,6 @@ impl PcapFile {
             } else {
                 header.snaplen
             },
-            buf: Vec::new(),
-            start: 0,
-            end: 0,
-            eof: false,
         }))
     }
 
@@ -81,9 +70,8 @@ impl PcapFile {
         self.link
     }
 
-    fn u32_at(&self, at: usize) -> u32 {
-        let mut b = [0u8; 4];
-        b.copy_from_slice(&self.buf[at..at + 4]);
+    fn word(&self, bytes: &[u8], at: usize) -> u32 {
+        let b = [bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]];
         if self.swapped {
             u32::from_be_bytes(b)
         } else {
@@ -91,50 +79,24 @@ impl PcapFile {
         }
     }
 
-    /// Makes `want` unread bytes available if the file has them; returns how many are.
-    fn fill(&mut self, want: usize) -> Result<usize, String> {
-        if self.end - self.start >= want || self.eof {
-            return Ok(self.end - self.start);
-        }
-        if self.buf.is_empty() {
-            self.buf = vec![0; BUFFER];
-        }
-        // Move the unread tail to the front, then read until `want` bytes are there (or the end).
-        self.buf.copy_within(self.start..self.end, 0);
-        self.end -= self.start;
-        self.start = 0;
-        while self.end < want {
-            match self.file.read(&mut self.buf[self.end..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    break;
-                }
-                Ok(n) => self.end += n,
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => return Err(format!("error reading dump file: {e}")),
-            }
-        }
-        Ok(self.end)
-    }
-
     /// The next frame, `Ok(None)` at the end; errors carry libpcap's wording.
     pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, String> {
-        let have = self.fill(RECORD_HEADER)?;
+        let have = self.buf.fill(RECORD_HEADER)?;
         if have < RECORD_HEADER {
             if have == 0 {
-                self.buf = Vec::new();
+                self.buf.park()?;
                 return Ok(None);
             }
             return Err(format!(
                 "truncated dump file; tried to read {RECORD_HEADER} header bytes, only got {have}"
             ));
         }
-        let at = self.start;
+        let head = self.buf.unread();
         // Seconds and fractions are signed 32-bit in the file (libpcap sign-extends them).
-        let secs = i64::from(self.u32_at(at) as i32);
-        let frac = i64::from(self.u32_at(at + 4) as i32);
-        let caplen = self.u32_at(at + 8);
-        let orig_len = self.u32_at(at + 12);
+        let secs = i64::from(self.word(head, 0) as i32);
+        let frac = i64::from(self.word(head, 4) as i32);
+        let caplen = self.word(head, 8);
+        let orig_len = self.word(head, 12);
         if caplen > MAX_SNAPLEN {
             // The snapshot never exceeds the maximum, so libpcap names the snapshot here.
             return Err(format!(
@@ -143,7 +105,7 @@ impl PcapFile {
             ));
         }
         let record = RECORD_HEADER + caplen as usize;
-        let have = self.fill(record)?;
+        let have = self.buf.fill(record)?;
         if have < record {
             // libpcap reads a record longer than the snapshot in two steps, the snapshot then the
             // rest, and names whichever step fell short.
@@ -157,16 +119,16 @@ impl PcapFile {
                 "truncated dump file; tried to read {tried} captured bytes, only got {got}"
             ));
         }
-        let data_at = self.start + RECORD_HEADER;
-        self.start += record;
         // A record longer than the file's snapshot is cut to it, as libpcap does.
-        let kept = caplen.min(self.snapshot) as usize;
+        let kept = RECORD_HEADER + caplen.min(self.snapshot) as usize;
         let nanos = if self.nanos { frac } else { frac * 1000 };
+        let link = self.link;
+        let data = &self.buf.take(record)[RECORD_HEADER..kept];
         Ok(Some(Frame {
             ts: super::timestamp(secs, nanos),
-            link: self.link,
+            link,
             orig_len,
-            data: &self.buf[data_at..data_at + kept],
+            data,
         }))
     }
 }
