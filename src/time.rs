@@ -54,27 +54,48 @@ impl Timestamp {
 
     /// RFC 3339 in UTC with microseconds, e.g. `2024-10-21T08:15:02.123456Z`.
     pub fn rfc3339(self) -> Rfc3339 {
-        Rfc3339(self)
+        Rfc3339::of(self)
     }
 }
 
-/// Formats a [`Timestamp`] as RFC 3339 without allocating.
-pub struct Rfc3339(Timestamp);
+/// A [`Timestamp`] formatted as RFC 3339, without allocating: records carry several timestamps
+/// and exports write tens of thousands of records, so this is digit arithmetic, not `write!`.
+#[derive(Clone, Copy)]
+pub struct Rfc3339([u8; 27]);
+
+impl Rfc3339 {
+    fn of(t: Timestamp) -> Self {
+        let secs = t.as_secs();
+        let micros = (t.as_nanos() % NANOS_PER_SEC) / 1_000;
+        let rem = secs % 86_400;
+        // A u64 of nanoseconds ends in 2554: the year always has four digits.
+        let (year, month, day) = civil_from_days((secs / 86_400) as i64);
+        let mut b = *b"0000-00-00T00:00:00.000000Z";
+        let mut put = |at: usize, width: usize, mut v: u64| {
+            for i in (at..at + width).rev() {
+                b[i] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        };
+        put(0, 4, year as u64);
+        put(5, 2, u64::from(month));
+        put(8, 2, u64::from(day));
+        put(11, 2, rem / 3600);
+        put(14, 2, (rem / 60) % 60);
+        put(17, 2, rem % 60);
+        put(20, 6, micros);
+        Rfc3339(b)
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits and separators are ever written.
+        std::str::from_utf8(&self.0).unwrap_or("")
+    }
+}
 
 impl fmt::Display for Rfc3339 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let secs = self.0.as_secs();
-        let micros = (self.0.as_nanos() % NANOS_PER_SEC) / 1_000;
-        let days = secs / 86_400;
-        let rem = secs % 86_400;
-        let (year, month, day) = civil_from_days(days as i64);
-        write!(
-            f,
-            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{micros:06}Z",
-            rem / 3600,
-            (rem / 60) % 60,
-            rem % 60
-        )
+        f.write_str(self.as_str())
     }
 }
 
@@ -108,6 +129,10 @@ mod tests {
         // 2024-12-31T23:59:59Z = 1735689599.
         let t = Timestamp::from_secs(1_735_689_599);
         assert_eq!(t.rfc3339().to_string(), "2024-12-31T23:59:59.000000Z");
+        // The last instant a u64 of nanoseconds holds: `date -u -d @18446744073` gives
+        // 2554-07-21T23:34:33Z.
+        let t = Timestamp::from_secs_nanos(18_446_744_073, 709_551_615);
+        assert_eq!(t.rfc3339().as_str(), "2554-07-21T23:34:33.709551Z");
     }
 
     #[test]

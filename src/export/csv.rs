@@ -13,8 +13,13 @@
 
 use crate::aggregate::record::FlowRecord;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap as StdHashMap};
+use std::fmt::Write as _;
 use std::io::{self, Write};
+
+/// Column lookups by fixed names: foldhash, not SipHash (the keys are ours, not an attacker's).
+type HashMap<K, V> = StdHashMap<K, V, foldhash::fast::FixedState>;
 
 /// The header row, in schema order.
 pub const COLUMNS: &[&str] = &[
@@ -77,62 +82,94 @@ pub const COLUMNS: &[&str] = &[
 pub fn write_csv(out: &mut dyn Write, records: &[FlowRecord]) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(COLUMNS)?;
+    let columns: HashMap<&str, usize> = COLUMNS.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+    // One row and one key buffer for all records: cells are cleared, not reallocated.
+    let mut row = Row {
+        columns: &columns,
+        cells: vec![String::new(); COLUMNS.len()],
+        key: String::new(),
+    };
     for r in records {
-        let cells = flatten(&serde_json::to_value(r).map_err(io::Error::other)?);
-        w.write_record(COLUMNS.iter().map(|c| {
-            cells
-                .get(*c)
-                .map(|v| defuse_formula(v).into_owned())
-                .unwrap_or_default()
-        }))?;
+        let v = serde_json::to_value(r).map_err(io::Error::other)?;
+        row.cells.iter_mut().for_each(String::clear);
+        row.flatten(&v);
+        for cell in &row.cells {
+            match defuse_formula(cell) {
+                Cow::Borrowed(c) => w.write_field(c)?,
+                Cow::Owned(c) => w.write_field(c)?,
+            }
+        }
+        w.write_record(None::<&[u8]>)?;
     }
     w.flush()
 }
 
-/// The record's JSON flattened to `column → cell text` (see the module contract).
-pub fn flatten(v: &Value) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    flatten_into(&mut out, "", v);
-    out
+/// A record's JSON flattened into cells by column (see the module contract).
+struct Row<'a> {
+    columns: &'a HashMap<&'static str, usize>,
+    cells: Vec<String>,
+    /// The dotted path of the value being flattened.
+    key: String,
 }
 
-fn flatten_into(out: &mut BTreeMap<String, String>, prefix: &str, v: &Value) {
-    let key = |k: &str| {
-        if prefix.is_empty() {
-            k.to_string()
-        } else {
-            format!("{prefix}.{k}")
-        }
-    };
-    match v {
-        Value::Object(map) => {
-            for (k, v) in map {
-                flatten_into(out, &key(k), v);
+impl Row<'_> {
+    fn flatten(&mut self, v: &Value) {
+        match v {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    let len = self.push_key(k);
+                    self.flatten(v);
+                    self.key.truncate(len);
+                }
             }
-        }
-        Value::Array(items) if items.iter().any(Value::is_object) => {
-            // A list of objects: one column per member, values joined in list order.
-            let mut members: BTreeMap<String, Vec<String>> = BTreeMap::new();
-            for item in items {
-                if let Value::Object(map) = item {
-                    for (k, v) in map {
-                        members.entry(key(k)).or_default().push(scalar(v));
+            Value::Array(items) if items.iter().any(Value::is_object) => {
+                // A list of objects: one column per member, values joined in list order.
+                let mut members: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+                for item in items {
+                    if let Value::Object(map) = item {
+                        for (k, v) in map {
+                            let len = self.push_key(k);
+                            if let Some(&col) = self.columns.get(self.key.as_str()) {
+                                members.entry(col).or_default().push(scalar(v));
+                            }
+                            self.key.truncate(len);
+                        }
+                    }
+                }
+                for (col, vals) in members {
+                    self.cells[col] = vals.join(";");
+                }
+            }
+            Value::Array(items) => {
+                if let Some(&col) = self.columns.get(self.key.as_str()) {
+                    let vals: Vec<String> = items.iter().map(scalar).collect();
+                    self.cells[col] = vals.join(";");
+                }
+            }
+            // A null (an absent object such as `provider`) is an empty cell of every column under it.
+            Value::Null => {}
+            other => {
+                if let Some(&col) = self.columns.get(self.key.as_str()) {
+                    let cell = &mut self.cells[col];
+                    match other {
+                        Value::String(s) => cell.push_str(s),
+                        other => {
+                            let _ = write!(cell, "{other}");
+                        }
                     }
                 }
             }
-            for (k, vals) in members {
-                out.insert(k, vals.join(";"));
-            }
         }
-        Value::Array(items) => {
-            let vals: Vec<String> = items.iter().map(scalar).collect();
-            out.insert(prefix.to_string(), vals.join(";"));
+    }
+
+    /// Appends `.k` (or `k` at the top) to the key path; returns the length to truncate back to.
+    fn push_key(&mut self, k: &str) -> usize {
+        let len = self.key.len();
+        if len > 0 {
+            self.key.push('.');
         }
-        // A null (an absent object such as `provider`) is an empty cell of every column under it.
-        Value::Null => {}
-        other => {
-            out.insert(prefix.to_string(), scalar(other));
-        }
+        self.key.push_str(k);
+        len
     }
 }
 
@@ -145,7 +182,7 @@ fn scalar(v: &Value) -> String {
 }
 
 /// Prefixes `'` to text a spreadsheet would evaluate as a formula.
-pub fn defuse_formula(cell: &str) -> std::borrow::Cow<'_, str> {
+pub fn defuse_formula(cell: &str) -> Cow<'_, str> {
     match cell.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
         _ => cell.into(),
