@@ -11,15 +11,10 @@
 //! Never writes a column that is not in [`COLUMNS`] (the tests check that the schema and this list
 //! agree).
 
+use super::flatten::{Cells, Columns};
 use crate::aggregate::record::FlowRecord;
-use serde_json::Value;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap as StdHashMap};
-use std::fmt::Write as _;
 use std::io::{self, Write};
-
-/// Column lookups by fixed names: foldhash, not SipHash (the keys are ours, not an attacker's).
-type HashMap<K, V> = StdHashMap<K, V, foldhash::fast::FixedState>;
 
 /// The header row, in schema order.
 pub const COLUMNS: &[&str] = &[
@@ -82,17 +77,11 @@ pub const COLUMNS: &[&str] = &[
 pub fn write_csv(out: &mut dyn Write, records: &[FlowRecord]) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(COLUMNS)?;
-    let columns: HashMap<&str, usize> = COLUMNS.iter().enumerate().map(|(i, c)| (*c, i)).collect();
-    // One row and one key buffer for all records: cells are cleared, not reallocated.
-    let mut row = Row {
-        columns: &columns,
-        cells: vec![String::new(); COLUMNS.len()],
-        key: String::new(),
-    };
+    let columns: Columns = COLUMNS.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+    // One row for all records: cells are cleared, not reallocated.
+    let mut row = Cells::new(&columns);
     for r in records {
-        let v = serde_json::to_value(r).map_err(io::Error::other)?;
-        row.cells.iter_mut().for_each(String::clear);
-        row.flatten(&v);
+        row.fill(r).map_err(io::Error::other)?;
         for cell in &row.cells {
             match defuse_formula(cell) {
                 Cow::Borrowed(c) => w.write_field(c)?,
@@ -102,83 +91,6 @@ pub fn write_csv(out: &mut dyn Write, records: &[FlowRecord]) -> io::Result<()> 
         w.write_record(None::<&[u8]>)?;
     }
     w.flush()
-}
-
-/// A record's JSON flattened into cells by column (see the module contract).
-struct Row<'a> {
-    columns: &'a HashMap<&'static str, usize>,
-    cells: Vec<String>,
-    /// The dotted path of the value being flattened.
-    key: String,
-}
-
-impl Row<'_> {
-    fn flatten(&mut self, v: &Value) {
-        match v {
-            Value::Object(map) => {
-                for (k, v) in map {
-                    let len = self.push_key(k);
-                    self.flatten(v);
-                    self.key.truncate(len);
-                }
-            }
-            Value::Array(items) if items.iter().any(Value::is_object) => {
-                // A list of objects: one column per member, values joined in list order.
-                let mut members: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-                for item in items {
-                    if let Value::Object(map) = item {
-                        for (k, v) in map {
-                            let len = self.push_key(k);
-                            if let Some(&col) = self.columns.get(self.key.as_str()) {
-                                members.entry(col).or_default().push(scalar(v));
-                            }
-                            self.key.truncate(len);
-                        }
-                    }
-                }
-                for (col, vals) in members {
-                    self.cells[col] = vals.join(";");
-                }
-            }
-            Value::Array(items) => {
-                if let Some(&col) = self.columns.get(self.key.as_str()) {
-                    let vals: Vec<String> = items.iter().map(scalar).collect();
-                    self.cells[col] = vals.join(";");
-                }
-            }
-            // A null (an absent object such as `provider`) is an empty cell of every column under it.
-            Value::Null => {}
-            other => {
-                if let Some(&col) = self.columns.get(self.key.as_str()) {
-                    let cell = &mut self.cells[col];
-                    match other {
-                        Value::String(s) => cell.push_str(s),
-                        other => {
-                            let _ = write!(cell, "{other}");
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Appends `.k` (or `k` at the top) to the key path; returns the length to truncate back to.
-    fn push_key(&mut self, k: &str) -> usize {
-        let len = self.key.len();
-        if len > 0 {
-            self.key.push('.');
-        }
-        self.key.push_str(k);
-        len
-    }
-}
-
-fn scalar(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 /// Prefixes `'` to text a spreadsheet would evaluate as a formula.

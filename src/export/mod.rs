@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod csv;
 pub mod dir;
 pub mod ecs;
+mod flatten;
 pub mod html;
 pub mod ndjson;
 pub mod text;
