@@ -106,6 +106,30 @@ fn write_matched_refuses_standard_input_and_an_existing_file() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[test]
+fn write_matched_refuses_a_folder_or_a_pipe_before_reading_anything() {
+    let dir = scratch("evidence-not-a-file");
+    let fifo = dir.join("pipe");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    // Even with --force: the evidence comes after a second pass, too late to fail (or block) then.
+    for target in [dir.clone(), fifo] {
+        let opts = ExportOptions {
+            write_matched: Some(target.clone()),
+            force: true,
+            ..Default::default()
+        };
+        let err = aiwatch::export::prepare(&opts, &[capture("ai-tls-mix.pcap")])
+            .err()
+            .unwrap_or_else(|| panic!("{} accepted", target.display()));
+        assert!(err.contains("not a regular file"), "{err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Copies `src` to `dst` with every timestamp moved `secs` later (libpcap directly, not aiwatch).
 fn shifted_copy(src: &std::path::Path, dst: &std::path::Path, secs: i64) {
     let mut cap = pcap::Capture::from_file(src).expect("opens");

@@ -72,11 +72,21 @@ pub fn check_target(out: &Path, force: bool) -> Result<(), String> {
     if out.to_str().is_none() {
         return Err(format!("{}: the path is not valid UTF-8", out.display()));
     }
-    if out.exists() && !force {
-        return Err(format!(
-            "{} already exists; use --force to overwrite it",
-            out.display()
-        ));
+    if let Ok(meta) = std::fs::metadata(out) {
+        // The evidence is written after a second pass over the inputs: only a regular file can
+        // take it then (a folder or a pipe would fail, or block, after the whole replay).
+        if !meta.is_file() {
+            return Err(format!(
+                "{}: not a regular file (a folder, pipe or device); --write-matched needs a file path",
+                out.display()
+            ));
+        }
+        if !force {
+            return Err(format!(
+                "{} already exists; use --force to overwrite it",
+                out.display()
+            ));
+        }
     }
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
