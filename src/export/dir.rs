@@ -38,6 +38,21 @@ impl ExportDir {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// Removes an earlier (forced-over) export's files except `keep`: a live run rewrites
+    /// flows.ndjson as it goes and the rest only when it stops, and until then the folder must not
+    /// show an old run's report beside the new run's flows.
+    pub fn remove_earlier(&self, keep: &[&str]) -> Result<(), String> {
+        for name in EXPORT_FILES.iter().filter(|f| !keep.contains(f)) {
+            let path = self.path.join(name);
+            match fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(format!("{}: {e}", path.display())),
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The checks of [`ExportDir::prepare`] that create nothing: not a file, no earlier export unless
@@ -167,4 +182,29 @@ pub fn write_atomically(
         let _ = fs::remove_file(&tmp);
         format!("{}: {e}", target.display())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remove_earlier_keeps_only_what_it_is_told_and_other_files() {
+        let dir = std::env::temp_dir().join(format!("aiwatch-dir-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        for f in EXPORT_FILES.iter().chain(&["notes.txt"]) {
+            fs::write(dir.join(f), b"old").unwrap();
+        }
+        let export = ExportDir::prepare(&dir, true).unwrap();
+        export.remove_earlier(&["flows.ndjson"]).unwrap();
+        let mut left: Vec<String> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["flows.ndjson", "notes.txt"]);
+        // Nothing left to remove is not an error.
+        export.remove_earlier(&[]).unwrap();
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -101,6 +101,7 @@ pub fn run(opts: &LiveOptions, out: &mut dyn Write) -> Result<LiveOutcome, Strin
         Some(dir) => {
             let path = dir.path().join("flows.ndjson");
             let f = File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            dir.remove_earlier(&["flows.ndjson"])?;
             Some((BufWriter::new(f), path))
         }
         None => None,
