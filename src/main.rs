@@ -74,6 +74,17 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     "aiwatch: export failed: {e} (no export file was left half-written; the summary went to stdout)"
                 );
                 code = ExitCode::FAILURE;
+            } else if let Some(dir) = &export_opts.dir {
+                // stdout stays empty with --export (scripts read the files); one line says what was done.
+                let s = &outcome.summary;
+                eprintln!(
+                    "aiwatch: {} flows ({} to AI services, {} restricted), {} alerts: written to {}",
+                    s.flows,
+                    s.ai.flows,
+                    s.restricted.flows,
+                    outcome.export.alerts,
+                    dir.display()
+                );
             }
             Ok(code)
         }

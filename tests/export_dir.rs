@@ -70,6 +70,14 @@ fn an_earlier_export_is_kept_without_force_and_replaced_with_it() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_ne!(read(&dir.join("flows.ndjson")), before, "replaced");
+    // Nothing on stdout; one line on stderr with the flow count the file holds.
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let flows = read(&dir.join("flows.ndjson")).lines().count();
+    assert!(
+        stderr.starts_with(&format!("aiwatch: {flows} flows (")) && stderr.lines().count() == 1,
+        "{stderr}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
