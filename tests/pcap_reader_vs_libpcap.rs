@@ -230,6 +230,13 @@ fn damaged_and_variant_files_read_as_libpcap_reads_them() {
         "snaplen-60-cut-early".into(),
         snapped[..third + 16 + 30].to_vec(),
     ));
+    // A snap length above the 256 KiB maximum is kept (libpcap adjusts only 0 and > INT_MAX), so
+    // an oversized record is "bigger than the maximum", not than the snap length (found by the
+    // capture_file fuzz target).
+    let mut big_snap = bytes.clone();
+    put_u32(&mut big_snap, 16, 1 << 20);
+    put_u32(&mut big_snap, third + 8, 300_000);
+    cases.push(("snaplen-1MiB-oversized".into(), big_snap));
     // Snap length 0 means the maximum.
     let mut zero = bytes.clone();
     put_u32(&mut zero, 16, 0);

@@ -57,12 +57,7 @@ impl PcapFile {
             link,
             swapped: header.swapped,
             nanos: header.nanos,
-            // pcap_adjust_snapshot: 0 or too large means "the maximum".
-            snapshot: if header.snaplen == 0 || header.snaplen > MAX_SNAPLEN {
-                MAX_SNAPLEN
-            } else {
-                header.snaplen
-            },
+            snapshot: adjust_snapshot(header.snaplen),
         }))
     }
 
@@ -98,11 +93,16 @@ impl PcapFile {
         let caplen = self.word(head, 8);
         let orig_len = self.word(head, 12);
         if caplen > MAX_SNAPLEN {
-            // The snapshot never exceeds the maximum, so libpcap names the snapshot here.
-            return Err(format!(
-                "invalid packet capture length {caplen}, bigger than snaplen of {}",
-                self.snapshot
-            ));
+            return Err(if caplen > self.snapshot {
+                format!(
+                    "invalid packet capture length {caplen}, bigger than snaplen of {}",
+                    self.snapshot
+                )
+            } else {
+                format!(
+                    "invalid packet capture length {caplen}, bigger than maximum of {MAX_SNAPLEN}"
+                )
+            });
         }
         let record = RECORD_HEADER + caplen as usize;
         let have = self.buf.fill(record)?;
@@ -130,6 +130,16 @@ impl PcapFile {
             orig_len,
             data,
         }))
+    }
+}
+
+/// libpcap's `pcap_adjust_snapshot`: a snap length of 0 or beyond `INT_MAX` means the maximum;
+/// any other is kept, even above the maximum (records are still capped at it).
+pub(super) fn adjust_snapshot(snaplen: u32) -> u32 {
+    if snaplen == 0 || snaplen > i32::MAX as u32 {
+        MAX_SNAPLEN
+    } else {
+        snaplen
     }
 }
 

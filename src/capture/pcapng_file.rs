@@ -12,7 +12,7 @@
 //! libpcap's on every reference pcapng.
 
 use super::block::BlockBuffer;
-use super::pcap_file::MAX_SNAPLEN;
+use super::pcap_file::{MAX_SNAPLEN, adjust_snapshot};
 use crate::frame::{Frame, LinkType};
 use crate::time::Timestamp;
 use std::fs::File;
@@ -247,11 +247,7 @@ impl PcapNgFile {
             .ok_or("short interface description block")?;
         let mut iface = Interface {
             link: LinkType::from_linktype(u32::from(link)),
-            snapshot: if snaplen == 0 || snaplen > MAX_SNAPLEN {
-                MAX_SNAPLEN
-            } else {
-                snaplen
-            },
+            snapshot: adjust_snapshot(snaplen),
             units: 1_000_000,
             binary: false,
             offset_secs: 0,
