@@ -6,9 +6,6 @@
 //! Differences that remain are printed and explained here:
 //! - `quic_interop_V.pcapng`: nDPI gave up after a Version Negotiation and has no SNI; aiwatch has
 //!   one (not counted against either side, as nDPI has no truth there).
-//! - Google QUIC Q050 and T051 (`quic_q50.pcap`, `quic_t51.pcap`): these gQUIC versions encrypt
-//!   their Initials with version-specific salts aiwatch does not implement; the cleartext CHLO of
-//!   Q024–Q046 is read (`dissect::gquic`).
 //! - STARTTLS (`smtp-starttls.pcap` and others): nDPI's `sni` comes from the SMTP/IMAP/POP greeting,
 //!   not from a ClientHello; aiwatch reads TLS from a stream's first bytes only (STARTTLS is out of
 //!   scope), so these flows are excluded by their app label.
@@ -52,6 +49,35 @@ struct Ours {
     sni: Option<String>,
     ja3: Option<String>,
     dns_names: Vec<String>,
+}
+
+/// Google QUIC Q050 and T051 encrypt their Initials (version-specific salts, gQUIC frame types);
+/// Q050 carries a CHLO inside, T051 a TLS ClientHello. nDPI decrypts both: aiwatch must name the same
+/// server.
+#[test]
+fn encrypted_google_quic_initials_give_ndpis_sni() {
+    let shared = common::shared_dir().join("captures/ndpi");
+    for (capture, version) in [("quic_q50.pcap", "Q050"), ("quic_t51.pcap", "T051")] {
+        let truth: Value = serde_json::from_str(
+            &std::fs::read_to_string(shared.join("expected").join(format!("{capture}.json")))
+                .expect("truth file"),
+        )
+        .expect("truth JSON");
+        let sni = truth["flows"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find_map(|f| f["sni"].as_str())
+            .expect("nDPI has an SNI")
+            .to_string();
+        let (records, _) = common::replay_records(&[shared.join("pcap").join(capture)]);
+        let quic = records
+            .iter()
+            .find(|r| r.quic_version.as_deref() == Some(version))
+            .unwrap_or_else(|| panic!("{capture}: no {version} flow"));
+        assert_eq!(quic.server_name.as_deref(), Some(sni.as_str()), "{capture}");
+        assert_eq!(quic.name_source, Some("quic_sni"), "{capture}");
+    }
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Google QUIC (gQUIC, versions Q024–Q046): the client's first packet carries its handshake message
 //! (CHLO) in clear, a tag/value table whose `SNI` tag names the server. nDPI, Zeek and Wireshark all
 //! read it; Chrome still spoke these versions in captures only a few years old. (Q050 and T05x
-//! encrypt their Initials and are not read here.)
+//! encrypt their Initials: `dissect::quic` opens them, and a Q050 CHLO comes back here.)
 //!
 //! Contract: a pure function of one UDP payload; bounded (only the first datagram bytes are
 //! searched); never panics.

@@ -379,8 +379,11 @@ impl FlowDissector {
             return;
         };
         if dir == Direction::ServerToClient {
-            // The server's Initials, until they gave the ServerHello (JA4S) or it gave up.
-            if !self.server_done {
+            // The server's Initials, until they gave the ServerHello (JA4S) or it gave up. A Q050
+            // server answers a CHLO with gQUIC's REJ/SHLO, not TLS: nothing to read there.
+            if quic.carries_chlo() {
+                self.server_done = true;
+            } else if !self.server_done {
                 match quic.on_server_datagram(payload) {
                     ServerProgress::ServerHelloComplete => {
                         match quic.server_hello().map(tls::parse_server_hello_message) {
@@ -401,11 +404,16 @@ impl FlowDissector {
             match quic.on_client_datagram(payload) {
                 QuicProgress::ClientHelloComplete => {
                     self.quic_version = quic.version();
-                    let parsed = quic.client_hello().map(tls::parse_client_hello_message);
-                    match parsed {
-                        Some(Ok(hello)) => self.client_hello = Some(Box::new(hello)),
-                        Some(Err(reason)) => self.drop = Some(reason),
-                        None => {}
+                    if quic.carries_chlo() {
+                        // Google QUIC Q050: the decrypted handshake is a CHLO, not TLS.
+                        self.gquic_sni = quic.client_hello().and_then(gquic::chlo_sni);
+                    } else {
+                        let parsed = quic.client_hello().map(tls::parse_client_hello_message);
+                        match parsed {
+                            Some(Ok(hello)) => self.client_hello = Some(Box::new(hello)),
+                            Some(Err(reason)) => self.drop = Some(reason),
+                            None => {}
+                        }
                     }
                     quic.release_client_hello();
                     self.client_done = true;

@@ -4,6 +4,7 @@
 //! [`MAX_SERVER_CRYPTO_BYTES`](crate::dissect::limits::quic::MAX_SERVER_CRYPTO_BYTES) (the server's).
 
 use super::packet::read_varint;
+use super::version::VersionParams;
 use crate::dissect::limits::quic as caps;
 
 /// One frame of an Initial packet that matters to us.
@@ -23,6 +24,8 @@ pub(crate) struct Frames<'a> {
     payload: &'a [u8],
     pos: usize,
     failed: bool,
+    /// Google QUIC's frame types (T050/T051) instead of RFC 9000's.
+    gquic: bool,
 }
 
 impl<'a> Frames<'a> {
@@ -31,10 +34,51 @@ impl<'a> Frames<'a> {
             payload,
             pos: 0,
             failed: false,
+            gquic: false,
+        }
+    }
+
+    /// The frames of an Initial of a version with `params`.
+    pub(crate) fn of_version(payload: &'a [u8], params: &VersionParams) -> Self {
+        Frames {
+            gquic: params.gquic_frames,
+            ..Frames::new(payload)
+        }
+    }
+
+    /// Google QUIC T05x Initials (Chromium's framer, as nDPI and Wireshark read it): CRYPTO is
+    /// type 0x08 (offset and length as varints), ACKs are 0x40 (6 bytes) and 0x60 (9 bytes).
+    fn next_gquic_frame(&mut self) -> Result<Frame<'a>, &'static str> {
+        let buf = self.payload;
+        let frame_type = *buf.get(self.pos).ok_or("frame beyond the payload")?;
+        match frame_type {
+            0x00 => {
+                while buf.get(self.pos) == Some(&0) {
+                    self.pos += 1;
+                }
+                Ok(Frame::Ignored)
+            }
+            0x40 | 0x60 => {
+                let len = if frame_type == 0x40 { 6 } else { 9 };
+                self.pos = self
+                    .pos
+                    .checked_add(len)
+                    .filter(|&end| end <= buf.len())
+                    .ok_or("ACK frame beyond the payload")?;
+                Ok(Frame::Ignored)
+            }
+            0x08 => {
+                self.pos += 1;
+                crypto_frame(buf, &mut self.pos)
+            }
+            _ => Err("frame type not allowed in an Initial packet"),
         }
     }
 
     fn next_frame(&mut self) -> Result<Frame<'a>, &'static str> {
+        if self.gquic {
+            return self.next_gquic_frame();
+        }
         let buf = self.payload;
         let pos = &mut self.pos;
         let frame_type = read_varint(buf, pos)?;
@@ -64,19 +108,7 @@ impl<'a> Frames<'a> {
                 }
                 Ok(Frame::Ignored)
             }
-            0x06 => {
-                let offset = read_varint(buf, pos)?;
-                let len = read_varint(buf, pos)?;
-                let len = usize::try_from(len).map_err(|_| "CRYPTO frame beyond the payload")?;
-                let end = pos
-                    .checked_add(len)
-                    .ok_or("CRYPTO frame beyond the payload")?;
-                let data = buf
-                    .get(*pos..end)
-                    .ok_or("CRYPTO frame beyond the payload")?;
-                *pos = end;
-                Ok(Frame::Crypto { offset, data })
-            }
+            0x06 => crypto_frame(buf, pos),
             0x1c => {
                 let _code = read_varint(buf, pos)?;
                 let _frame = read_varint(buf, pos)?;
@@ -93,6 +125,21 @@ impl<'a> Frames<'a> {
             _ => Err("frame type not allowed in an Initial packet"),
         }
     }
+}
+
+/// A CRYPTO frame's offset, length and data, after its type.
+fn crypto_frame<'a>(buf: &'a [u8], pos: &mut usize) -> Result<Frame<'a>, &'static str> {
+    let offset = read_varint(buf, pos)?;
+    let len = read_varint(buf, pos)?;
+    let len = usize::try_from(len).map_err(|_| "CRYPTO frame beyond the payload")?;
+    let end = pos
+        .checked_add(len)
+        .ok_or("CRYPTO frame beyond the payload")?;
+    let data = buf
+        .get(*pos..end)
+        .ok_or("CRYPTO frame beyond the payload")?;
+    *pos = end;
+    Ok(Frame::Crypto { offset, data })
 }
 
 impl<'a> Iterator for Frames<'a> {

@@ -4,8 +4,10 @@
 //! Contract. [`QuicClientInitials`] takes the client's UDP payloads of one flow (and, optionally,
 //! the server's: to notice Version Negotiation and Retry, and to read the ServerHello from the
 //! server's Initials, see `server.rs`). It removes the Initial packet protection of QUIC v1
-//! (RFC 9001), v2 (RFC 9369), drafts 27 to 34, mvfst's draft-27 and the reserved `0x?a?a?a?a`
-//! versions clients send to force Version Negotiation (protected as draft 29), whose keys derive
+//! (RFC 9001), v2 (RFC 9369), drafts 27 to 34, mvfst's draft-27, Google QUIC Q050/T050/T051
+//! (their own salts and frame types; Q050 carries a gQUIC CHLO instead of a TLS ClientHello) and the
+//! reserved `0x?a?a?a?a` versions clients send to force Version Negotiation (protected as draft 29),
+//! whose keys derive
 //! from public values (the version's salt and the client's Destination Connection ID). It
 //! reassembles the Initial CRYPTO stream by offset in any order across packets and hands back the
 //! complete ClientHello handshake message (`01 LL LL LL` and body) without parsing it. It never
@@ -16,7 +18,7 @@
 //! failed authentication, malformed frames) are counted by reason and never end the flow; only a
 //! stream that cannot hold a ClientHello, or an exhausted packet budget, is a terminal
 //! [`QuicProgress::Failed`]. It does not decrypt Handshake or 1-RTT packets (their keys are
-//! secret), nor Google QUIC (Q0xx/T0xx).
+//! secret); Google QUIC before Q050 sends its CHLO in clear (`dissect::gquic`).
 //!
 //! Cryptography. RustCrypto (`hkdf` 0.13, `sha2` 0.11, `aes` 0.9, `aes-gcm` 0.11): pure Rust, no
 //! C or assembly build step, the same crates the rest of aiwatch already uses for hashing, and
@@ -259,7 +261,11 @@ impl QuicClientInitials {
         }
         let payload = self.scratch.get(self.opened.clone()).unwrap_or_default();
         let mut reasons: [Option<&'static str>; 2] = [None, None];
-        for frame in Frames::new(payload) {
+        let frames = match version::params(header.version) {
+            Some(params) => Frames::of_version(payload, params),
+            None => Frames::new(payload),
+        };
+        for frame in frames {
             match frame {
                 Ok(Frame::Crypto { offset, data }) => match self.crypto.insert(offset, data) {
                     Inserted::All => {}
@@ -364,8 +370,18 @@ impl QuicClientInitials {
         victim
     }
 
-    /// Decides whether the contiguous CRYPTO bytes hold a whole ClientHello.
+    /// Whether the handshake message is a gQUIC CHLO (Q050) rather than a TLS ClientHello.
+    pub fn carries_chlo(&self) -> bool {
+        self.version
+            .and_then(version::params)
+            .is_some_and(|p| p.chlo)
+    }
+
+    /// Decides whether the contiguous CRYPTO bytes hold a whole ClientHello (or CHLO).
     fn check_client_hello(&mut self) -> Option<QuicProgress> {
+        if self.carries_chlo() {
+            return self.check_chlo();
+        }
         let head = self.crypto.contiguous();
         let &msg_type = head.first()?;
         if msg_type != 0x01 {
@@ -378,6 +394,30 @@ impl QuicClientInitials {
         let total = body_len + 4;
         if total > caps::MAX_CRYPTO_BYTES {
             return Some(self.fail("ClientHello larger than the CRYPTO buffer cap"));
+        }
+        if head.len() >= total {
+            self.client_hello_len = Some(total);
+            return Some(QuicProgress::ClientHelloComplete);
+        }
+        None
+    }
+
+    /// A gQUIC CHLO: `CHLO`, a little-endian entry count and padding, (tag, value end offset)
+    /// entries, then the values; whole once the last entry's end is here.
+    fn check_chlo(&mut self) -> Option<QuicProgress> {
+        let head = self.crypto.contiguous();
+        if head.get(..4)? != b"CHLO" {
+            return Some(self.fail("CRYPTO stream does not start with a CHLO"));
+        }
+        let entries = usize::from(u16::from_le_bytes([*head.get(4)?, *head.get(5)?]));
+        if entries == 0 || entries > crate::dissect::limits::gquic::MAX_CHLO_TAGS {
+            return Some(self.fail("CHLO with an implausible number of tags"));
+        }
+        let last = 8 + (entries - 1) * 8 + 4;
+        let end = u32::from_le_bytes(head.get(last..last + 4)?.try_into().ok()?) as usize;
+        let total = (8 + entries * 8).saturating_add(end);
+        if total > caps::MAX_CRYPTO_BYTES {
+            return Some(self.fail("CHLO larger than the CRYPTO buffer cap"));
         }
         if head.len() >= total {
             self.client_hello_len = Some(total);

@@ -225,7 +225,11 @@ impl QuicClientInitials {
         }
         let payload = self.scratch.get(self.opened.clone()).unwrap_or_default();
         let mut reasons: [Option<&'static str>; 2] = [None, None];
-        for frame in Frames::new(payload) {
+        let frames = match super::version::params(header.version) {
+            Some(params) => Frames::of_version(payload, params),
+            None => Frames::new(payload),
+        };
+        for frame in frames {
             match frame {
                 Ok(Frame::Crypto { offset, data }) => match self.server.crypto.insert(offset, data)
                 {

@@ -530,3 +530,66 @@ fn no_panic_on_random_mutations_and_datagram_sequences() {
         }
     }
 }
+
+/// Google QUIC's CRYPTO frame: type 0x08, then offset and length as varints.
+fn gquic_crypto_frame(offset: u64, data: &[u8]) -> Vec<u8> {
+    let mut f = vec![0x08];
+    varint(offset, &mut f);
+    varint(data.len() as u64, &mut f);
+    f.extend_from_slice(data);
+    f
+}
+
+#[test]
+fn t051_initial_with_gquic_frames_yields_the_client_hello() {
+    const T051: u32 = u32::from_be_bytes(*b"T051");
+    let ch = hex(RFC9001_CLIENT_HELLO);
+    // A gQUIC ACK (0x40, six bytes) before the CRYPTO frame, as Chrome sent after a CHLO retry.
+    let frames = [
+        vec![0x40, 0, 0, 0, 0, 0],
+        gquic_crypto_frame(0, &ch[..120]),
+        gquic_crypto_frame(120, &ch[120..]),
+    ]
+    .concat();
+    let mut flow = QuicClientInitials::new();
+    let packet = seal_initial(T051, DCID_A, &[], 0, &frames);
+    assert_eq!(
+        flow.on_client_datagram(&packet),
+        QuicProgress::ClientHelloComplete
+    );
+    assert_eq!(flow.client_hello(), Some(ch.as_slice()));
+    assert!(!flow.carries_chlo());
+    // The same frames under v1 are not a v1 Initial's frames (0x08 is STREAM there).
+    let mut v1 = QuicClientInitials::new();
+    let packet = seal_initial(QUIC_V1, DCID_A, &[], 0, &frames);
+    assert_eq!(v1.on_client_datagram(&packet), QuicProgress::NeedMore);
+    assert!(!v1.drops().is_empty());
+}
+
+#[test]
+fn q050_chlo_is_complete_only_with_its_last_value() {
+    const Q050: u32 = u32::from_be_bytes(*b"Q050");
+    // CHLO with two tags: SNI "example.org" (11 bytes) then VER "Q050" (4 bytes): ends 11 and 15.
+    let mut chlo = b"CHLO".to_vec();
+    chlo.extend_from_slice(&2u16.to_le_bytes());
+    chlo.extend_from_slice(&[0, 0]);
+    chlo.extend_from_slice(b"SNI\0");
+    chlo.extend_from_slice(&11u32.to_le_bytes());
+    chlo.extend_from_slice(b"VER\0");
+    chlo.extend_from_slice(&15u32.to_le_bytes());
+    chlo.extend_from_slice(b"example.orgQ050");
+    let mut flow = QuicClientInitials::new();
+    let first = seal_initial(Q050, DCID_A, &[], 0, &gquic_crypto_frame(0, &chlo[..30]));
+    assert_eq!(flow.on_client_datagram(&first), QuicProgress::NeedMore);
+    assert!(flow.carries_chlo());
+    let second = seal_initial(Q050, DCID_A, &[], 1, &gquic_crypto_frame(30, &chlo[30..]));
+    assert_eq!(
+        flow.on_client_datagram(&second),
+        QuicProgress::ClientHelloComplete
+    );
+    assert_eq!(flow.client_hello(), Some(chlo.as_slice()));
+    assert_eq!(
+        crate::dissect::gquic::chlo_sni(&chlo).as_deref(),
+        Some("example.org")
+    );
+}

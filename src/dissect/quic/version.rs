@@ -29,6 +29,24 @@ const SALT_DRAFT_23: [u8; 20] = [
     0xbe, 0xf9, 0xf5, 0x02,
 ];
 
+/// Google QUIC T051 (TLS 1.3 inside gQUIC's IETF-style Initials): Chromium's `kT051Salt`, also in
+/// nDPI, Wireshark and lsquic.
+const SALT_T051: [u8; 20] = [
+    0x7a, 0x4e, 0xde, 0xf4, 0xe7, 0xcc, 0xee, 0x5f, 0xa4, 0x50, 0x6c, 0x19, 0x12, 0x4f, 0xc8, 0xcc,
+    0xda, 0x6e, 0x03, 0x3d,
+];
+/// Google QUIC Q050 (gQUIC crypto, its CHLO in IETF-style Initials): Chromium's `kQ050Salt`, also
+/// in lsquic's `salt_Q050`, nDPI and Wireshark.
+const SALT_Q050: [u8; 20] = [
+    0x50, 0x45, 0x74, 0xef, 0xd0, 0x66, 0xfe, 0x2f, 0x9d, 0x94, 0x5c, 0xfc, 0xdb, 0xd3, 0xa7, 0xf0,
+    0xd3, 0xb5, 0x6b, 0x45,
+];
+/// Google QUIC T050: Chromium's `kT050Salt`.
+const SALT_T050: [u8; 20] = [
+    0x7f, 0xf5, 0x79, 0xe5, 0xac, 0xd0, 0x72, 0x91, 0x55, 0x80, 0x30, 0x4c, 0x43, 0xa2, 0x36, 0x7c,
+    0x60, 0x48, 0x83, 0x10,
+];
+
 /// How one version protects its Initial packets.
 #[derive(Debug)]
 pub(crate) struct VersionParams {
@@ -40,6 +58,10 @@ pub(crate) struct VersionParams {
     pub initial_type: u8,
     /// Long-header type bits of a Retry packet (which has no Length field).
     pub retry_type: u8,
+    /// Google QUIC's frame dialect inside IETF-style Initials (Q050/T050/T051): CRYPTO is type 0x08.
+    pub gquic_frames: bool,
+    /// The CRYPTO stream carries a gQUIC CHLO (Q050), not a TLS ClientHello.
+    pub chlo: bool,
 }
 
 const V1_LIKE_LABELS: (&[u8], &[u8], &[u8]) = (b"quic key", b"quic iv", b"quic hp");
@@ -52,12 +74,28 @@ const fn v1_like(salt: &'static [u8; 20]) -> VersionParams {
         hp_label: V1_LIKE_LABELS.2,
         initial_type: 0b00,
         retry_type: 0b11,
+        gquic_frames: false,
+        chlo: false,
+    }
+}
+
+/// Google QUIC with TLS: v1-style protection, its own salt, its own frame types.
+const fn gquic_tls(salt: &'static [u8; 20]) -> VersionParams {
+    VersionParams {
+        gquic_frames: true,
+        ..v1_like(salt)
     }
 }
 
 static PARAMS_V1: VersionParams = v1_like(&SALT_V1);
 static PARAMS_DRAFT_29: VersionParams = v1_like(&SALT_DRAFT_29);
 static PARAMS_DRAFT_23: VersionParams = v1_like(&SALT_DRAFT_23);
+static PARAMS_T051: VersionParams = gquic_tls(&SALT_T051);
+static PARAMS_T050: VersionParams = gquic_tls(&SALT_T050);
+static PARAMS_Q050: VersionParams = VersionParams {
+    chlo: true,
+    ..gquic_tls(&SALT_Q050)
+};
 static PARAMS_V2: VersionParams = VersionParams {
     salt: &SALT_V2,
     key_label: b"quicv2 key",
@@ -65,6 +103,8 @@ static PARAMS_V2: VersionParams = VersionParams {
     hp_label: b"quicv2 hp",
     initial_type: 0b01,
     retry_type: 0b00,
+    gquic_frames: false,
+    chlo: false,
 };
 
 /// mvfst (Facebook) speaking draft 27.
@@ -81,6 +121,11 @@ pub(crate) fn params(version: u32) -> Option<&'static VersionParams> {
         0xff00_001d..=0xff00_0020 => Some(&PARAMS_DRAFT_29),
         // Drafts 33 and 34 already used the final RFC 9001 salt.
         0xff00_0021 | 0xff00_0022 => Some(&PARAMS_V1),
+        // Google QUIC with TLS 1.3 (`T051`, `T050`): v1-style protection with their own salts.
+        0x5430_3531 => Some(&PARAMS_T051),
+        0x5430_3530 => Some(&PARAMS_T050),
+        // Google QUIC Q050: the same protection and frames, a CHLO inside.
+        0x5130_3530 => Some(&PARAMS_Q050),
         // Reserved versions (RFC 9000 §15, `0x?a?a?a?a`) exist to force Version Negotiation and
         // define no protection. Clients of the draft-29 era protected them as draft 29, and
         // Wireshark opens them so; the AEAD tag tells when the guess is wrong.
