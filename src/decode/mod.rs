@@ -357,11 +357,116 @@ fn len_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// IP protocol numbers the IPv4 and IPv6 fast paths hand on directly (no extension header).
+const IP_PROTO_AUTH: u8 = 51;
+
 // Not inlined: inlined, the compiler splits the addresses of `IpLayer` into single bytes and
 // writes each into the returned `Packet` separately (~80 instructions a packet, callgrind); out of
 // line, `IpLayer` comes back in memory and is copied whole.
 #[inline(never)]
 fn parse_ip(data: &[u8], ethertype: u16) -> Result<IpLayer<'_>, Malformed> {
+    let version = data.first().map(|b| b >> 4);
+    match (ethertype, version) {
+        (ETHERTYPE_IPV4, Some(4)) => match ipv4_plain(data) {
+            Some(layer) => layer,
+            None => parse_ip_general(data, ethertype),
+        },
+        (ETHERTYPE_IPV6, Some(6)) => match ipv6_plain(data) {
+            Some(layer) => layer,
+            None => parse_ip_general(data, ethertype),
+        },
+        _ => Err(Malformed::IpVersion),
+    }
+}
+
+/// An IPv4 header (the version already checked) read with a few bounds-checked reads: the same
+/// checks and results as [`parse_ip_general`] (etherparse's `LaxIpv4Slice`) at a fraction of the
+/// cost. `None` for an authentication header, which the general path parses.
+fn ipv4_plain(data: &[u8]) -> Option<Result<IpLayer<'_>, Malformed>> {
+    let Some(fixed) = data.first_chunk::<20>() else {
+        return Some(Err(Malformed::Ipv4Header));
+    };
+    let proto = fixed[9];
+    if proto == IP_PROTO_AUTH {
+        return None;
+    }
+    let header_len = usize::from(fixed[0] & 0x0f) * 4;
+    if header_len < 20 || data.len() < header_len {
+        return Some(Err(Malformed::Ipv4Header));
+    }
+    let total = usize::from(u16::from_be_bytes([fixed[2], fixed[3]]));
+    // As `LaxIpv4Slice`: a total length below the header (0 for a TSO super-packet) falls back to
+    // the captured size; a total length past the captured bytes keeps what was captured.
+    let (ip_len, end, truncated) = if total < header_len {
+        (data.len(), data.len(), false)
+    } else if total > data.len() {
+        (total, data.len(), true)
+    } else {
+        (total, total, false)
+    };
+    let flags_offset = u16::from_be_bytes([fixed[6], fixed[7]]);
+    let offset = u32::from(flags_offset & 0x1fff) * 8;
+    let more = flags_offset & 0x2000 != 0;
+    let fragment = (offset != 0 || more).then_some((
+        u32::from(u16::from_be_bytes([fixed[4], fixed[5]])),
+        offset,
+        more,
+    ));
+    let src: [u8; 4] = [fixed[12], fixed[13], fixed[14], fixed[15]];
+    let dst: [u8; 4] = [fixed[16], fixed[17], fixed[18], fixed[19]];
+    Some(Ok(IpLayer {
+        src: IpAddr::from(src),
+        dst: IpAddr::from(dst),
+        proto,
+        ttl: fixed[8],
+        ip_len: len_u32(ip_len),
+        header_len: len_u32(header_len),
+        payload: data.get(header_len..end).unwrap_or(&[]),
+        truncated,
+        fragment,
+    }))
+}
+
+/// An IPv6 header (the version already checked) straight followed by TCP, UDP or ICMPv6, read as
+/// [`parse_ip_general`] would. `None` for any other next header (extension headers and the rest),
+/// which the general path parses.
+fn ipv6_plain(data: &[u8]) -> Option<Result<IpLayer<'_>, Malformed>> {
+    let Some(fixed) = data.first_chunk::<40>() else {
+        return Some(Err(Malformed::Ipv6Header));
+    };
+    let proto = fixed[6];
+    if !matches!(proto, 6 | 17 | 58) {
+        return None;
+    }
+    let declared = usize::from(u16::from_be_bytes([fixed[4], fixed[5]]));
+    // As `LaxIpv6Slice`: payload length 0 (jumbogram, BIG TCP) takes the captured size; a payload
+    // length past the captured bytes keeps what was captured.
+    let (ip_len, end, truncated) = if declared == 0 {
+        (data.len(), data.len(), false)
+    } else if 40 + declared > data.len() {
+        (40 + declared, data.len(), true)
+    } else {
+        (40 + declared, 40 + declared, false)
+    };
+    let mut src = [0u8; 16];
+    src.copy_from_slice(&fixed[8..24]);
+    let mut dst = [0u8; 16];
+    dst.copy_from_slice(&fixed[24..40]);
+    Some(Ok(IpLayer {
+        src: IpAddr::from(src),
+        dst: IpAddr::from(dst),
+        proto,
+        ttl: fixed[7],
+        ip_len: len_u32(ip_len),
+        header_len: 40,
+        payload: data.get(40..end).unwrap_or(&[]),
+        truncated,
+        fragment: None,
+    }))
+}
+
+/// The IP layer through etherparse, for every case the fast paths above leave to it.
+fn parse_ip_general(data: &[u8], ethertype: u16) -> Result<IpLayer<'_>, Malformed> {
     let version = data.first().map(|b| b >> 4);
     match (ethertype, version) {
         (ETHERTYPE_IPV4, Some(4)) => {
