@@ -138,14 +138,15 @@ impl Engine {
         if ts >= self.next_sweep || ts.saturating_add(NANOS_PER_SEC) < self.next_sweep {
             self.handle_timeout(ts);
         }
-        match self.decoder.decode(frame) {
+        // Matched by reference: the packet is read where `decode` wrote it, not moved out first.
+        match &self.decoder.decode(frame) {
             Decoded::Packet(pkt) => {
                 self.stats.packets += 1;
                 on_packet(
                     &mut self.flows,
                     &mut self.names,
                     &mut self.stats,
-                    &pkt,
+                    pkt,
                     self.full_records,
                 );
             }

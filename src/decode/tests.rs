@@ -145,3 +145,96 @@ fn arbitrary_bytes_never_panic() {
         }
     }
 }
+
+/// Field by field, what the IP layer parse returned (`IpLayer` has no `PartialEq`).
+type LayerFacts = (
+    IpAddr,
+    IpAddr,
+    u8,
+    u8,
+    u32,
+    u32,
+    Vec<u8>,
+    bool,
+    Option<(u32, u32, bool)>,
+);
+
+fn facts(r: Result<IpLayer<'_>, Malformed>) -> Result<LayerFacts, Malformed> {
+    r.map(|l| {
+        (
+            l.src,
+            l.dst,
+            l.proto,
+            l.ttl,
+            l.ip_len,
+            l.header_len,
+            l.payload.to_vec(),
+            l.truncated,
+            l.fragment,
+        )
+    })
+}
+
+/// The hand-read IPv4 and IPv6 headers give what etherparse's lax slices give (the general path),
+/// on headers cut, lying, optioned, fragmented and of every protocol: every prefix of each sample,
+/// and every value of the length, flags and first bytes.
+#[test]
+fn ip_fast_paths_agree_with_etherparse() {
+    let mut samples: Vec<(u16, Vec<u8>)> = Vec::new();
+    let mut v4 = vec![0x45, 0, 0, 28, 0x12, 0x34, 0x20, 0x10, 64, 17, 0, 0];
+    v4.extend([192, 0, 2, 1, 198, 51, 100, 7]);
+    v4.extend([0xaa; 12]);
+    samples.push((link::ETHERTYPE_IPV4, v4.clone()));
+    let mut optioned = v4.clone();
+    optioned[0] = 0x46;
+    optioned.splice(20..20, [1, 1, 1, 0]);
+    samples.push((link::ETHERTYPE_IPV4, optioned));
+    let mut v6 = vec![0x60, 0, 0, 0, 0, 12, 6, 33];
+    v6.extend((0..32).map(|i| i as u8));
+    v6.extend([0xbb; 16]);
+    samples.push((link::ETHERTYPE_IPV6, v6.clone()));
+    for (ethertype, base) in samples {
+        let mut variants = vec![base.clone()];
+        for len in [0u16, 1, 19, 20, 24, 28, 40, 52, 60, 1500] {
+            let mut b = base.clone();
+            let at = if ethertype == link::ETHERTYPE_IPV4 {
+                2
+            } else {
+                4
+            };
+            b[at..at + 2].copy_from_slice(&len.to_be_bytes());
+            variants.push(b);
+        }
+        for proto in [0u8, 1, 6, 17, 43, 44, 51, 58, 59, 60, 255] {
+            let mut b = base.clone();
+            b[if ethertype == link::ETHERTYPE_IPV4 {
+                9
+            } else {
+                6
+            }] = proto;
+            variants.push(b);
+        }
+        if ethertype == link::ETHERTYPE_IPV4 {
+            for first in 0x40..=0x4f {
+                let mut b = base.clone();
+                b[0] = first;
+                variants.push(b);
+            }
+            for flags in [0x00u8, 0x20, 0x40, 0x1f, 0x3f, 0xff] {
+                let mut b = base.clone();
+                b[6] = flags;
+                variants.push(b);
+            }
+        }
+        for v in &variants {
+            for cut in 0..=v.len() {
+                let data = &v[..cut];
+                assert_eq!(
+                    facts(parse_ip(data, ethertype)),
+                    facts(parse_ip_general(data, ethertype)),
+                    "{data:02x?}"
+                );
+            }
+        }
+    }
+}

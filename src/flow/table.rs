@@ -71,6 +71,10 @@ pub struct Ingested {
 
 #[derive(Debug)]
 struct Slot<T> {
+    /// The flow's key in the compact form the index compares, and its index hash (kept so that
+    /// ending the flow or growing the index never hashes again). Stale once `flow` is `None`.
+    key: SlotKey,
+    hash: u64,
     flow: Option<Flow<T>>,
     prev: u32,
     next: u32,
@@ -155,12 +159,14 @@ impl<T: Default> FlowTable<T> {
 
     /// Accounts one packet to its flow, creating the flow if needed.
     pub fn ingest(&mut self, pkt: &Packet<'_>) -> Ingested {
-        let (key, src_is_lo) = FlowKey::of(pkt);
+        let (key, src_is_lo) = SlotKey::of(pkt);
+        let hash = self.hasher.hash(&key);
         let now = pkt.ts;
-        let mut id = self.find(&key);
+        let mut id = self.find(hash, &key);
 
         // A new SYN on a closed or reset connection is a new connection (port reuse).
-        if let (Some(old), L4::Tcp { flags, .. }) = (id, pkt.l4)
+        if let Some(old) = id
+            && let L4::Tcp { flags, .. } = pkt.l4
             && flags & TCP_SYN != 0
             && self.slots[old as usize].class as usize == CLOSING
         {
@@ -176,7 +182,7 @@ impl<T: Default> FlowTable<T> {
         let new_flow = id.is_none();
         let id = match id {
             Some(id) => id,
-            None => self.create(key, src_is_lo, pkt),
+            None => self.create(key, hash, src_is_lo, pkt),
         };
         let slot = &mut self.slots[id as usize];
         let Some(flow) = slot.flow.as_mut() else {
@@ -251,21 +257,19 @@ impl<T: Default> FlowTable<T> {
         }
     }
 
-    /// The slot id of the live flow with `key`.
-    fn find(&self, key: &FlowKey) -> Option<u32> {
-        let hash = self.hasher.hash(key);
+    /// The slot id of the live flow with `key` (`hash` is its index hash). Indexed slots always
+    /// hold a live flow, so the compact key alone decides.
+    fn find(&self, hash: u64, key: &SlotKey) -> Option<u32> {
         let slots = &self.slots;
         self.index
             .find(hash, |&id| {
-                slots
-                    .get(id as usize)
-                    .and_then(|s| s.flow.as_ref())
-                    .is_some_and(|f| f.key == *key)
+                slots.get(id as usize).is_some_and(|s| s.key == *key)
             })
             .copied()
     }
 
-    fn create(&mut self, key: FlowKey, src_is_lo: bool, pkt: &Packet<'_>) -> u32 {
+    fn create(&mut self, skey: SlotKey, hash: u64, src_is_lo: bool, pkt: &Packet<'_>) -> u32 {
+        let (key, _) = FlowKey::of(pkt);
         if self.index.len() >= self.limits.max_flows.max(1) {
             self.evict_oldest();
         }
@@ -295,6 +299,8 @@ impl<T: Default> FlowTable<T> {
             _ => OTHER,
         };
         let slot = Slot {
+            key: skey,
+            hash,
             flow: Some(flow),
             prev: NIL,
             next: NIL,
@@ -312,10 +318,10 @@ impl<T: Default> FlowTable<T> {
             }
         };
         self.push_front(id, class);
-        let hash = self.hasher.hash(&key);
-        let (slots, hasher) = (&self.slots, &self.hasher);
-        self.index
-            .insert_unique(hash, id, |&other| rehash(slots, hasher, other));
+        let slots = &self.slots;
+        self.index.insert_unique(hash, id, |&other| {
+            slots.get(other as usize).map_or(0, |s| s.hash)
+        });
         self.stats.created += 1;
         self.stats.peak_active = self.stats.peak_active.max(self.index.len() as u64);
         id
@@ -413,7 +419,7 @@ impl<T: Default> FlowTable<T> {
     fn end(&mut self, id: u32, reason: EndReason) {
         self.unlink(id);
         if let Some(flow) = self.slots[id as usize].flow.take() {
-            let hash = self.hasher.hash(&flow.key);
+            let hash = self.slots[id as usize].hash;
             if let Ok(entry) = self.index.find_entry(hash, |&other| other == id) {
                 entry.remove();
             }
@@ -459,18 +465,53 @@ impl<T: Default> FlowTable<T> {
     }
 }
 
-/// The hash of slot `id`'s key, for the index to grow (indexed slots always hold a flow).
-fn rehash<T>(slots: &[Slot<T>], hasher: &KeyHasher, id: u32) -> u64 {
-    slots
-        .get(id as usize)
-        .and_then(|s| s.flow.as_ref())
-        .map_or(0, |f| hasher.hash(&f.key))
+/// A flow key as the index compares and hashes it: both addresses as 128-bit words (IPv4 as its
+/// 32-bit value, its family in `meta`), then ports, protocol, VLAN and the two families packed in
+/// one word. Equal exactly when the [`FlowKey`]s are equal; built with a few integer operations, where
+/// comparing and ordering `IpAddr` endpoints costs a branch per field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct SlotKey {
+    lo: u128,
+    hi: u128,
+    meta: u64,
 }
 
-/// The flow index's hash: the key as three words (two addresses, then ports, protocol and VLAN)
-/// folded by 128-bit multiplies with per-table random seeds, as foldhash does. The generic `Hash`
-/// of `FlowKey` feeds a dozen small writes (enum tags, length prefixes, bytes) and cost about three
-/// times as much on the per-packet lookup.
+impl SlotKey {
+    /// The key of `pkt` and whether its source is the key's `lo` endpoint, ordered as
+    /// [`FlowKey::of`] orders endpoints (IPv4 before IPv6, then address, then port).
+    fn of(pkt: &Packet<'_>) -> (SlotKey, bool) {
+        let (sport, dport) = pkt.l4.ports();
+        let (s_v6, s_bits) = addr_bits(pkt.src);
+        let (d_v6, d_bits) = addr_bits(pkt.dst);
+        let src_is_lo = (s_v6, s_bits, sport) <= (d_v6, d_bits, dport);
+        let ((lo_v6, lo, lo_port), (hi_v6, hi, hi_port)) = if src_is_lo {
+            ((s_v6, s_bits, sport), (d_v6, d_bits, dport))
+        } else {
+            ((d_v6, d_bits, dport), (s_v6, s_bits, sport))
+        };
+        let vlan = pkt.vlan.map_or(0, |v| u64::from(v) | 1 << 16);
+        let meta = u64::from(lo_port)
+            | u64::from(hi_port) << 16
+            | u64::from(pkt.proto) << 32
+            | vlan << 40
+            | u64::from(lo_v6) << 57
+            | u64::from(hi_v6) << 58;
+        (SlotKey { lo, hi, meta }, src_is_lo)
+    }
+}
+
+/// An address as (is IPv6, value): the value of an IPv4 address is its 32 bits.
+fn addr_bits(ip: std::net::IpAddr) -> (bool, u128) {
+    match ip {
+        std::net::IpAddr::V4(v4) => (false, u128::from(v4.to_bits())),
+        std::net::IpAddr::V6(v6) => (true, v6.to_bits()),
+    }
+}
+
+/// The flow index's hash: the compact key's three words folded by 128-bit multiplies with
+/// per-table random seeds, as foldhash does (flow keys are chosen by whoever sends the packets).
+/// The generic `Hash` of `FlowKey` feeds a dozen small writes (enum tags, length prefixes, bytes)
+/// and cost about three times as much on the per-packet lookup.
 #[derive(Debug)]
 struct KeyHasher {
     seeds: [u64; 5],
@@ -484,26 +525,11 @@ impl KeyHasher {
         }
     }
 
-    fn hash(&self, key: &FlowKey) -> u64 {
+    fn hash(&self, key: &SlotKey) -> u64 {
         let [s0, s1, s2, s3, s4] = self.seeds;
-        let vlan = key.vlan.map_or(0, |v| u64::from(v) | 1 << 16);
-        let small = u64::from(key.lo.port)
-            | u64::from(key.hi.port) << 16
-            | u64::from(key.proto) << 32
-            | vlan << 40;
-        let (lo, hi) = (addr_word(key.lo.ip), addr_word(key.hi.ip));
-        let a = fold(lo as u64 ^ s0, (lo >> 64) as u64 ^ s1);
-        let b = fold(hi as u64 ^ s2, (hi >> 64) as u64 ^ s3);
-        fold(a ^ small, b ^ s4)
-    }
-}
-
-/// An address as one word: IPv4 in the IPv4-mapped range (hashing only: `::ffff:a.b.c.d` and
-/// `a.b.c.d` may share a hash, never equality).
-fn addr_word(ip: std::net::IpAddr) -> u128 {
-    match ip {
-        std::net::IpAddr::V4(v4) => v4.to_ipv6_mapped().to_bits(),
-        std::net::IpAddr::V6(v6) => v6.to_bits(),
+        let a = fold(key.lo as u64 ^ s0, (key.lo >> 64) as u64 ^ s1);
+        let b = fold(key.hi as u64 ^ s2, (key.hi >> 64) as u64 ^ s3);
+        fold(a ^ key.meta, b ^ s4)
     }
 }
 

@@ -190,3 +190,53 @@ fn a_closed_connection_still_lingering_at_the_end_keeps_its_close_reason() {
     let ended: Vec<_> = t.drain_ended().map(|e| e.reason).collect();
     assert_eq!(ended, vec![EndReason::Rst]);
 }
+
+/// The compact index key must order endpoints exactly as `FlowKey::of` does (derived `Ord` on
+/// `IpAddr` and port: IPv4 before IPv6, then address bytes, then port), and be equal exactly when
+/// the `FlowKey`s are: IPv4 and its IPv4-mapped IPv6 form, equal addresses with swapped ports,
+/// VLAN none vs 0, and the highest/lowest values are the edge cases.
+#[test]
+fn compact_key_orders_and_compares_as_the_flow_key() {
+    let addrs = [
+        "0.0.0.0",
+        "0.0.0.1",
+        "10.0.0.1",
+        "255.255.255.255",
+        "::",
+        "::1",
+        "::ffff:10.0.0.1",
+        "2001:db8::1",
+        "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+    ];
+    let ports = [0u16, 53, 443, 65535];
+    let mut packets = Vec::new();
+    for (i, src) in addrs.iter().enumerate() {
+        for dst in &addrs[i..] {
+            for &sp in &ports {
+                for &dp in &ports {
+                    for vlan in [None, Some(0), Some(4095)] {
+                        let mut p = udp(1, src, sp, dst, dp);
+                        p.vlan = vlan;
+                        packets.push(p);
+                        let mut back = udp(1, dst, dp, src, sp);
+                        back.vlan = vlan;
+                        packets.push(back);
+                    }
+                }
+            }
+        }
+    }
+    let keys: Vec<_> = packets
+        .iter()
+        .map(|p| (FlowKey::of(p), SlotKey::of(p)))
+        .collect();
+    for ((key, src_is_lo), (slot_key, slot_src_is_lo)) in &keys {
+        assert_eq!(src_is_lo, slot_src_is_lo, "{key:?}");
+    }
+    // Equality both ways, over a sample of pairs (all pairs would be ~10^7 comparisons).
+    for (i, (a, sa)) in keys.iter().enumerate().step_by(7) {
+        for (b, sb) in keys.iter().skip(i % 5).step_by(3) {
+            assert_eq!(a.0 == b.0, sa.0 == sb.0, "{:?} vs {:?}", a.0, b.0);
+        }
+    }
+}
