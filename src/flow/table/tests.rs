@@ -230,7 +230,7 @@ fn compact_key_orders_and_compares_as_the_flow_key() {
         .iter()
         .map(|p| (FlowKey::of(p), SlotKey::of(p)))
         .collect();
-    for ((key, src_is_lo), (slot_key, slot_src_is_lo)) in &keys {
+    for ((key, src_is_lo), (_, slot_src_is_lo)) in &keys {
         assert_eq!(src_is_lo, slot_src_is_lo, "{key:?}");
     }
     // Equality both ways, over a sample of pairs (all pairs would be ~10^7 comparisons).
