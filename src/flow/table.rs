@@ -469,7 +469,7 @@ impl<T: Default> FlowTable<T> {
 /// 32-bit value, its family in `meta`), then ports, protocol, VLAN and the two families packed in
 /// one word. Equal exactly when the [`FlowKey`]s are equal; built with a few integer operations, where
 /// comparing and ordering `IpAddr` endpoints costs a branch per field.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 struct SlotKey {
     lo: u128,
     hi: u128,
@@ -483,7 +483,12 @@ impl SlotKey {
         let (sport, dport) = pkt.l4.ports();
         let (s_v6, s_bits) = addr_bits(pkt.src);
         let (d_v6, d_bits) = addr_bits(pkt.dst);
-        let src_is_lo = (s_v6, s_bits, sport) <= (d_v6, d_bits, dport);
+        let src_is_lo = if s_v6 || d_v6 {
+            (s_v6, s_bits, sport) <= (d_v6, d_bits, dport)
+        } else {
+            // Both IPv4 (most traffic): address and port fit one word, compared at once.
+            (s_bits << 16 | u128::from(sport)) as u64 <= (d_bits << 16 | u128::from(dport)) as u64
+        };
         let ((lo_v6, lo, lo_port), (hi_v6, hi, hi_port)) = if src_is_lo {
             ((s_v6, s_bits, sport), (d_v6, d_bits, dport))
         } else {
@@ -499,6 +504,15 @@ impl SlotKey {
         (SlotKey { lo, hi, meta }, src_is_lo)
     }
 }
+
+impl PartialEq for SlotKey {
+    /// Branch-free: the keys found under one hash are nearly always equal.
+    fn eq(&self, other: &Self) -> bool {
+        ((self.lo ^ other.lo) | (self.hi ^ other.hi) | u128::from(self.meta ^ other.meta)) == 0
+    }
+}
+
+impl Eq for SlotKey {}
 
 /// An address as (is IPv6, value): the value of an IPv4 address is its 32 bits.
 fn addr_bits(ip: std::net::IpAddr) -> (bool, u128) {
