@@ -22,6 +22,8 @@ const TCP: usize = 0;
 const UDP: usize = 1;
 const OTHER: usize = 2;
 const CLOSING: usize = 3;
+/// The class of a slot whose flow ended and waits in the slot to be drained (in no list).
+const ENDED: u8 = u8::MAX;
 /// Flows from the future moved aside per class and sweep (see `handle_timeout`).
 const MAX_ROTATIONS: usize = 4096;
 
@@ -99,7 +101,9 @@ pub struct FlowTable<T> {
     slots: Vec<Slot<T>>,
     free: Vec<u32>,
     lists: [List; CLASSES],
-    ended: Vec<EndedFlow<T>>,
+    /// Slots whose flow ended, in the order they ended, with why. The flows stay in their slots
+    /// until drained: a flow is moved once, when drained, instead of into a queue first.
+    ended: Vec<(u32, EndReason)>,
     stats: TableStats,
 }
 
@@ -135,16 +139,27 @@ impl<T: Default> FlowTable<T> {
     }
 
     pub fn get(&self, id: FlowId) -> Option<&Flow<T>> {
-        self.slots.get(id as usize)?.flow.as_ref()
+        let slot = self.slots.get(id as usize)?;
+        if slot.class == ENDED {
+            return None;
+        }
+        slot.flow.as_ref()
     }
 
     pub fn get_mut(&mut self, id: FlowId) -> Option<&mut Flow<T>> {
-        self.slots.get_mut(id as usize)?.flow.as_mut()
+        let slot = self.slots.get_mut(id as usize)?;
+        if slot.class == ENDED {
+            return None;
+        }
+        slot.flow.as_mut()
     }
 
     /// Iterates live flows (unordered).
     pub fn iter(&self) -> impl Iterator<Item = &Flow<T>> {
-        self.slots.iter().filter_map(|s| s.flow.as_ref())
+        self.slots
+            .iter()
+            .filter(|s| s.class != ENDED)
+            .filter_map(|s| s.flow.as_ref())
     }
 
     /// Whether flows ended since the last [`FlowTable::drain_ended`].
@@ -152,9 +167,15 @@ impl<T: Default> FlowTable<T> {
         !self.ended.is_empty()
     }
 
-    /// Takes the flows that ended since the last call.
-    pub fn drain_ended(&mut self) -> std::vec::Drain<'_, EndedFlow<T>> {
-        self.ended.drain(..)
+    /// Takes the flows that ended since the last call, in the order they ended. Consume it whole:
+    /// the slots of flows left in it are not reused.
+    pub fn drain_ended(&mut self) -> impl Iterator<Item = EndedFlow<T>> + '_ {
+        let (slots, free) = (&mut self.slots, &mut self.free);
+        self.ended.drain(..).filter_map(move |(id, reason)| {
+            let flow = slots.get_mut(id as usize)?.flow.take()?;
+            free.push(id);
+            Some(EndedFlow { flow, reason })
+        })
     }
 
     /// Accounts one packet to its flow, creating the flow if needed.
@@ -416,16 +437,21 @@ impl<T: Default> FlowTable<T> {
         }
     }
 
+    /// Ends live flow `id`: out of its list and the index; it stays in its slot until drained.
     fn end(&mut self, id: u32, reason: EndReason) {
-        self.unlink(id);
-        if let Some(flow) = self.slots[id as usize].flow.take() {
-            let hash = self.slots[id as usize].hash;
-            if let Ok(entry) = self.index.find_entry(hash, |&other| other == id) {
-                entry.remove();
-            }
-            self.ended.push(EndedFlow { flow, reason });
-            self.free.push(id);
+        let Some(slot) = self.slots.get(id as usize) else {
+            return;
+        };
+        if slot.flow.is_none() || slot.class == ENDED {
+            return;
         }
+        let hash = slot.hash;
+        self.unlink(id);
+        if let Ok(entry) = self.index.find_entry(hash, |&other| other == id) {
+            entry.remove();
+        }
+        self.slots[id as usize].class = ENDED;
+        self.ended.push((id, reason));
     }
 
     fn push_front(&mut self, id: u32, class: usize) {
