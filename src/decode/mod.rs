@@ -11,7 +11,7 @@ pub mod fragments;
 pub mod link;
 pub mod tunnel;
 
-use crate::frame::Frame;
+use crate::frame::{Frame, LinkType};
 use crate::time::Timestamp;
 use etherparse::{LaxIpv4Slice, LaxIpv6Slice};
 use fragments::{FragKey, FragOutcome, FragmentCache, FragmentLimits};
@@ -211,6 +211,14 @@ impl Decoder {
     }
 
     pub fn decode<'a>(&'a mut self, frame: &Frame<'a>) -> Decoded<'a> {
+        if let Some(packet) = plain_ethernet(frame, &mut self.anomalies) {
+            return Decoded::Packet(packet);
+        }
+        self.decode_general(frame)
+    }
+
+    /// Every frame through the general path (link walk, IP, L4, tunnels, fragments).
+    fn decode_general<'a>(&'a mut self, frame: &Frame<'a>) -> Decoded<'a> {
         let start = match link::walk(frame.link, frame.data) {
             Ok(Link::Ip(start)) => start,
             Ok(Link::NotIp) => return Decoded::NotIp,
@@ -351,6 +359,69 @@ fn layers<'a>(
         });
     }
     Decoded::Malformed(Malformed::TunnelTooDeep)
+}
+
+/// The common case decoded in one pass: Ethernet with at most one VLAN tag, IPv4 without an
+/// authentication header or IPv6 without extension headers, not a fragment, carrying TCP, or UDP
+/// that is no tunnel. Gives exactly what [`layers`] gives for such a frame, or `None` (having
+/// counted nothing) for every other frame, which then takes the general path.
+#[inline]
+fn plain_ethernet<'a>(frame: &Frame<'a>, anomalies: &mut DecodeAnomalies) -> Option<Packet<'a>> {
+    if frame.link != LinkType::Ethernet {
+        return None;
+    }
+    let eth = frame.data.first_chunk::<18>()?;
+    let ethertype = u16::from_be_bytes([eth[12], eth[13]]);
+    let (offset, ethertype, vlan) = if link::is_vlan_tag(ethertype) {
+        let tci = u16::from_be_bytes([eth[14], eth[15]]);
+        (
+            18,
+            u16::from_be_bytes([eth[16], eth[17]]),
+            Some(tci & 0x0fff),
+        )
+    } else {
+        (14, ethertype, None)
+    };
+    let data = frame.data.get(offset..)?;
+    let wire_len = (frame.orig_len as usize)
+        .max(frame.data.len())
+        .saturating_sub(offset);
+    let ip = match (ethertype, data.first()? >> 4) {
+        (ETHERTYPE_IPV4, 4) => ipv4_plain(data)?.ok()?,
+        (ETHERTYPE_IPV6, 6) => ipv6_plain(data)?.ok()?,
+        _ => return None,
+    };
+    if ip.fragment.is_some() || ip.ip_len as usize > wire_len || !matches!(ip.proto, 6 | 17) {
+        return None;
+    }
+    let ip_payload_len = ip.ip_len.saturating_sub(ip.header_len);
+    let (l4, header_len, payload, udp_bad_length) =
+        l4_of(ip.proto, ip.payload, ip_payload_len).ok()?;
+    if let L4::Udp { src_port, dst_port } = l4
+        && tunnel::by_udp_port(src_port, dst_port, payload).is_some()
+    {
+        return None;
+    }
+    if ip.truncated {
+        anomalies.ip_truncated += 1;
+    }
+    if udp_bad_length {
+        anomalies.udp_bad_length += 1;
+    }
+    Some(Packet {
+        ts: frame.ts,
+        vlan,
+        tunnel: None,
+        src: ip.src,
+        dst: ip.dst,
+        proto: ip.proto,
+        ttl: ip.ttl,
+        ip_len: ip.ip_len,
+        l4,
+        payload_len: ip_payload_len.saturating_sub(header_len),
+        payload,
+        reassembled: false,
+    })
 }
 
 fn len_u32(n: usize) -> u32 {
@@ -552,6 +623,16 @@ fn parse_l4<'a>(
     payload_len: u32,
     anomalies: &mut DecodeAnomalies,
 ) -> Result<(L4, u32, &'a [u8]), Malformed> {
+    let (l4, header_len, payload, udp_bad_length) = l4_of(proto, data, payload_len)?;
+    if udp_bad_length {
+        anomalies.udp_bad_length += 1;
+    }
+    Ok((l4, header_len, payload))
+}
+
+/// [`parse_l4`] without the counting: also says whether the UDP length was inconsistent.
+#[inline]
+fn l4_of(proto: u8, data: &[u8], payload_len: u32) -> Result<(L4, u32, &[u8], bool), Malformed> {
     match proto {
         6 => {
             let h = data.get(..20).ok_or(Malformed::TcpHeader)?;
@@ -570,7 +651,7 @@ fn parse_l4<'a>(
             };
             // Options cut by the snap length leave no captured payload, but the packet still counts.
             let payload = data.get(header_len..).unwrap_or(&[]);
-            Ok((l4, len_u32(header_len), payload))
+            Ok((l4, len_u32(header_len), payload, false))
         }
         17 => {
             let h = data.get(..8).ok_or(Malformed::UdpHeader)?;
@@ -581,15 +662,14 @@ fn parse_l4<'a>(
             let udp_len = u32::from(u16::from_be_bytes([h[4], h[5]]));
             let rest = data.get(8..).unwrap_or(&[]);
             // Trust the UDP length when it is consistent (as tcpdump does); 0 with a jumbo IP is fine.
-            let payload = if (8..=payload_len).contains(&udp_len) {
-                rest.get(..(udp_len - 8) as usize).unwrap_or(rest)
+            let (payload, bad_length) = if (8..=payload_len).contains(&udp_len) {
+                (rest.get(..(udp_len - 8) as usize).unwrap_or(rest), false)
             } else if udp_len == 0 && payload_len > 65_535 {
-                rest
+                (rest, false)
             } else {
-                anomalies.udp_bad_length += 1;
-                &[]
+                (&[][..], true)
             };
-            Ok((l4, 8, payload))
+            Ok((l4, 8, payload, bad_length))
         }
         1 | 58 => {
             let h = data.get(..2).ok_or(Malformed::IcmpHeader)?;
@@ -600,9 +680,10 @@ fn parse_l4<'a>(
                 },
                 0,
                 data,
+                false,
             ))
         }
-        _ => Ok((L4::Other, 0, data)),
+        _ => Ok((L4::Other, 0, data, false)),
     }
 }
 
