@@ -190,6 +190,23 @@ impl StreamHead {
         after > before
     }
 
+    /// Whether a segment at `seq` would be placed at byte 0 of a head still empty and collecting:
+    /// [`Self::on_segment`] would then make [`Self::bytes`] that segment's payload cut to
+    /// [`Self::cap`], and return true (for a non-empty payload).
+    pub fn starts_empty(&self, seq: u32) -> bool {
+        self.state == HeadState::Collecting
+            && self.ranges.is_empty()
+            && match self.anchor {
+                Anchor::None => true,
+                Anchor::Syn(a) | Anchor::MidStream(a) => a == seq,
+            }
+    }
+
+    /// Most bytes kept.
+    pub fn cap(&self) -> usize {
+        self.cap as usize
+    }
+
     /// Contiguous bytes from the anchor (the stream start when [`Self::anchored_at_syn`]).
     pub fn bytes(&self) -> &[u8] {
         self.buf.get(..self.contiguous() as usize).unwrap_or(&[])

@@ -69,6 +69,11 @@ pub struct Ingested {
     pub new_flow: bool,
     /// The packet's payload extended the contiguous head of its direction's stream.
     pub head_grew: bool,
+    /// From [`FlowTable::ingest_lazy`] only: the payload would start the head of its direction, empty
+    /// so far, and was *not* buffered (at this data sequence number). The head's bytes are then
+    /// the payload cut to the head's cap ([`StreamHead::cap`]); the caller buffers it with
+    /// [`StreamHead::on_segment`] unless it needs no more bytes.
+    pub unbuffered_seq: Option<u32>,
 }
 
 #[derive(Debug)]
@@ -180,6 +185,18 @@ impl<T: Default> FlowTable<T> {
 
     /// Accounts one packet to its flow, creating the flow if needed.
     pub fn ingest(&mut self, pkt: &Packet<'_>) -> Ingested {
+        self.ingest_with(pkt, false)
+    }
+
+    /// As [`FlowTable::ingest`], but a payload that would be the whole head of its direction so far
+    /// is left to the caller (see [`Ingested::unbuffered_seq`]): a dissector that finds all it needs
+    /// in the first segment never has it copied.
+    pub fn ingest_lazy(&mut self, pkt: &Packet<'_>) -> Ingested {
+        self.ingest_with(pkt, true)
+    }
+
+    #[inline(always)]
+    fn ingest_with(&mut self, pkt: &Packet<'_>, lazy: bool) -> Ingested {
         let (key, src_is_lo) = SlotKey::of(pkt);
         let hash = self.hasher.hash(&key);
         let now = pkt.ts;
@@ -213,6 +230,7 @@ impl<T: Default> FlowTable<T> {
                 dir: Direction::ClientToServer,
                 new_flow,
                 head_grew: false,
+                unbuffered_seq: None,
             };
         };
         let dir = if src_is_lo == flow.client_is_lo {
@@ -228,6 +246,7 @@ impl<T: Default> FlowTable<T> {
             Direction::ServerToClient => flow.s2c.add(pkt),
         }
         let mut head_grew = false;
+        let mut unbuffered_seq = None;
         let mut class = slot.class as usize;
         if let L4::Tcp { seq, flags, .. } = pkt.l4 {
             let head = match dir {
@@ -245,7 +264,12 @@ impl<T: Default> FlowTable<T> {
                 } else {
                     seq
                 };
-                head_grew = head.on_segment(data_seq, pkt.payload);
+                if lazy && head.starts_empty(data_seq) {
+                    head_grew = true;
+                    unbuffered_seq = Some(data_seq);
+                } else {
+                    head_grew = head.on_segment(data_seq, pkt.payload);
+                }
             }
             if flags & TCP_RST != 0 {
                 flow.tcp.rst = true;
@@ -275,6 +299,7 @@ impl<T: Default> FlowTable<T> {
             dir,
             new_flow,
             head_grew,
+            unbuffered_seq,
         }
     }
 

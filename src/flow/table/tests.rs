@@ -240,3 +240,45 @@ fn compact_key_orders_and_compares_as_the_flow_key() {
         }
     }
 }
+
+/// `ingest_lazy` leaves only a payload that would start an empty head unbuffered (the caller
+/// looks at it in place, and buffers it when it needs more); every other segment is buffered as
+/// `ingest` does, so the head ends up with the same bytes.
+#[test]
+fn lazy_ingest_leaves_only_a_head_starting_segment_unbuffered() {
+    let mut t = table();
+    t.ingest_lazy(&tcp(1, true, TCP_SYN, 100, b""));
+    // Past a hole after the SYN: buffered at once, the head has not grown.
+    let gap = t.ingest_lazy(&tcp(1, true, TCP_ACK, 111, b"later"));
+    assert_eq!(gap.unbuffered_seq, None);
+    assert!(!gap.head_grew);
+    let first = t.ingest_lazy(&tcp(1, true, TCP_ACK, 101, b"hello"));
+    // The head already holds bytes (past the hole): not empty, so buffered.
+    assert_eq!(first.unbuffered_seq, None);
+    assert!(first.head_grew);
+    assert_eq!(t.get(first.id).unwrap().client_head.bytes(), b"hello");
+
+    // A fresh connection: the first data segment at ISN + 1 is left to the caller.
+    let mut t = table();
+    t.ingest_lazy(&tcp(1, true, TCP_SYN, 100, b""));
+    let first = t.ingest_lazy(&tcp(1, true, TCP_ACK, 101, b"hello"));
+    assert_eq!(first.unbuffered_seq, Some(101));
+    assert!(first.head_grew);
+    let flow = t.get_mut(first.id).unwrap();
+    assert_eq!(flow.client_head.bytes(), b"");
+    flow.client_head.on_segment(101, b"hello");
+    let next = t.ingest_lazy(&tcp(1, true, TCP_ACK, 106, b" world"));
+    assert_eq!(next.unbuffered_seq, None);
+    assert!(next.head_grew);
+    assert_eq!(t.get(next.id).unwrap().client_head.bytes(), b"hello world");
+
+    // Mid-stream (no SYN seen): the first segment anchors the head, so it starts it.
+    let mut t = table();
+    let mid = t.ingest_lazy(&tcp(1, false, TCP_ACK, 5000, b"reply"));
+    assert_eq!(mid.unbuffered_seq, Some(5000));
+    // Plain `ingest` always buffers.
+    let mut t = table();
+    let plain = t.ingest(&tcp(1, false, TCP_ACK, 5000, b"reply"));
+    assert_eq!(plain.unbuffered_seq, None);
+    assert_eq!(t.get(plain.id).unwrap().server_head.bytes(), b"reply");
+}
