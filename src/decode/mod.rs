@@ -631,7 +631,8 @@ fn parse_l4<'a>(
 }
 
 /// [`parse_l4`] without the counting: also says whether the UDP length was inconsistent.
-#[inline]
+/// Always inlined: out of line, its result tuple goes through memory (~15 instructions a packet).
+#[inline(always)]
 fn l4_of(proto: u8, data: &[u8], payload_len: u32) -> Result<(L4, u32, &[u8], bool), Malformed> {
     match proto {
         6 => {
