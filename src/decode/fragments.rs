@@ -504,7 +504,7 @@ pub(crate) fn grow_and_place(
     data: &[u8],
     max_ranges: usize,
 ) -> Result<Placement, &'static str> {
-    let end = start as usize + data.len();
+    let end = (start as usize).saturating_add(data.len());
     // Every received range lies inside `buf`: data at or past its end overlaps none of them and
     // touches at most the last one (when adjacent).
     let appends = start as usize >= buf.len() && !data.is_empty() && u32::try_from(end).is_ok();

@@ -358,3 +358,42 @@ fn plain_ethernet_path_agrees_with_the_general_path() {
         }
     }
 }
+
+/// `grow_and_place` leaves the buffer, the ranges and the result exactly as growing then placing
+/// did (`grow_bounded` + `place_first_wins`), over pseudo-random runs of in-order, adjacent,
+/// overlapping, conflicting, gapped and out-of-order writes, with a small range cap to reach
+/// the too-many-holes error.
+#[test]
+fn grow_and_place_matches_grow_then_place() {
+    use fragments::{grow_and_place, grow_bounded, place_first_wins};
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    for _run in 0..300 {
+        let max = 64 + next(200) as usize;
+        let max_ranges = 1 + next(5) as usize;
+        let (mut buf_a, mut ranges_a) = (Vec::new(), Vec::new());
+        let (mut buf_b, mut ranges_b) = (Vec::new(), Vec::new());
+        for _ in 0..12 {
+            let start = match next(3) {
+                0 => buf_a.len() as u32,
+                1 => (buf_a.len() as u64 + next(20)) as u32,
+                _ => next(max as u64) as u32,
+            };
+            let len = next(40) as usize;
+            let fill = next(3) as u8;
+            let data: Vec<u8> = (0..len).map(|i| (i as u8).wrapping_add(fill)).collect();
+            let a = grow_and_place(&mut buf_a, max, &mut ranges_a, start, &data, max_ranges);
+            grow_bounded(&mut buf_b, start as usize + data.len(), max);
+            let b = place_first_wins(&mut buf_b, &mut ranges_b, start, &data, max_ranges);
+            assert_eq!(a, b);
+            assert_eq!(ranges_a, ranges_b);
+            assert_eq!(buf_a, buf_b);
+            assert_eq!(buf_a.capacity(), buf_b.capacity());
+        }
+    }
+}

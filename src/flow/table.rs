@@ -172,15 +172,14 @@ impl<T: Default> FlowTable<T> {
         !self.ended.is_empty()
     }
 
-    /// Takes the flows that ended since the last call, in the order they ended. Consume it whole:
-    /// the slots of flows left in it are not reused.
-    pub fn drain_ended(&mut self) -> impl Iterator<Item = EndedFlow<T>> + '_ {
-        let (slots, free) = (&mut self.slots, &mut self.free);
-        self.ended.drain(..).filter_map(move |(id, reason)| {
-            let flow = slots.get_mut(id as usize)?.flow.take()?;
-            free.push(id);
-            Some(EndedFlow { flow, reason })
-        })
+    /// Takes the flows that ended since the last call, in the order they ended (flows left in the
+    /// iterator when it is dropped are dropped with it).
+    pub fn drain_ended(&mut self) -> DrainEnded<'_, T> {
+        DrainEnded {
+            ids: self.ended.drain(..),
+            slots: &mut self.slots,
+            free: &mut self.free,
+        }
     }
 
     /// Accounts one packet to its flow, creating the flow if needed.
@@ -513,6 +512,34 @@ impl<T: Default> FlowTable<T> {
         let s = &mut self.slots[id as usize];
         s.prev = NIL;
         s.next = NIL;
+    }
+}
+
+/// The flows that ended, moved out of their slots one by one; see [`FlowTable::drain_ended`].
+pub struct DrainEnded<'a, T> {
+    ids: std::vec::Drain<'a, (u32, EndReason)>,
+    slots: &'a mut Vec<Slot<T>>,
+    free: &'a mut Vec<u32>,
+}
+
+impl<T> Iterator for DrainEnded<'_, T> {
+    type Item = EndedFlow<T>;
+
+    fn next(&mut self) -> Option<EndedFlow<T>> {
+        for (id, reason) in self.ids.by_ref() {
+            if let Some(flow) = self.slots.get_mut(id as usize).and_then(|s| s.flow.take()) {
+                self.free.push(id);
+                return Some(EndedFlow { flow, reason });
+            }
+        }
+        None
+    }
+}
+
+impl<T> Drop for DrainEnded<'_, T> {
+    /// Flows not taken are dropped here, so that their slots are reused.
+    fn drop(&mut self) {
+        for _ in self.by_ref() {}
     }
 }
 

@@ -282,3 +282,33 @@ fn lazy_ingest_leaves_only_a_head_starting_segment_unbuffered() {
     assert_eq!(plain.unbuffered_seq, None);
     assert_eq!(t.get(plain.id).unwrap().server_head.bytes(), b"reply");
 }
+
+/// Ended flows wait in their slots: not visible through `get`/`iter`, handed out in the order they
+/// ended, and their slots are reused once drained, also when the drain is dropped half-read.
+#[test]
+fn ended_flows_wait_in_their_slots_until_drained() {
+    let mut t = table();
+    let a = t.ingest(&udp(1, "10.0.0.1", 5000, "10.0.0.9", 53));
+    let b = t.ingest(&udp(2, "10.0.0.2", 5000, "10.0.0.9", 53));
+    let c = t.ingest(&udp(3, "10.0.0.3", 5000, "10.0.0.9", 53));
+    // UDP idles out after 60 s: a and b at t = 62.5, c (seen at 3 s) stays.
+    t.handle_timeout(Timestamp::from_secs(62).saturating_add(500_000_000));
+    assert!(t.get(a.id).is_none() && t.get(b.id).is_none());
+    assert!(t.get(c.id).is_some());
+    assert_eq!(t.iter().count(), 1);
+    assert_eq!(t.active(), 1);
+    let slots_before = t.slots.len();
+    {
+        let mut drain = t.drain_ended();
+        let first = drain.next().unwrap();
+        assert_eq!(first.flow.first_ts.as_secs(), 1, "oldest ended first");
+        assert_eq!(first.reason, EndReason::IdleTimeout);
+        // Dropped with b still in it.
+    }
+    assert!(!t.has_ended());
+    assert_eq!(t.free.len(), 2, "both slots free again");
+    t.ingest(&udp(70, "10.0.0.4", 5000, "10.0.0.9", 53));
+    t.ingest(&udp(70, "10.0.0.5", 5000, "10.0.0.9", 53));
+    assert_eq!(t.slots.len(), slots_before, "freed slots reused");
+    assert_eq!(t.active(), 3);
+}
