@@ -5,7 +5,15 @@
 //! Contract: accepts any bytes; never panics; allocates nothing per packet (fragment reassembly
 //! reuses its own bounded buffers). A frame that cannot be decoded yields a [`Malformed`] reason for
 //! the caller to count. Lengths come from the headers, not from the captured size, so a frame cut by
-//! the snap length still counts with its original length. IP and L4 parsing use `etherparse` slices.
+//! the snap length still counts with its original length.
+//!
+//! Two paths, one result: plain Ethernet frames (at most one VLAN tag, IPv4 without an
+//! authentication header or IPv6 without extension headers, no fragment, TCP or UDP that is no
+//! tunnel: nearly all traffic) are decoded in one pass with bounds-checked reads of the fixed
+//! header fields; every other frame, and any plain-looking frame that fails a check, takes the
+//! general path (link walk, IPv4 options and AH and IPv6 extension headers through `etherparse`'s
+//! lax slices, tunnels, reassembly), which alone decides drops and their reasons. Tests hold the
+//! one-pass path to the general path's output.
 
 pub mod fragments;
 pub mod link;

@@ -4,6 +4,11 @@
 //! packet time, newest at the head. A flow moves to the head at most once per second of packet time,
 //! so ordering is exact to the second and the hot path usually touches only the flow itself. Idle
 //! timeouts pop list tails; a full table evicts the least recently seen tail of all classes.
+//!
+//! The index holds slot ids only; each slot keeps its flow's key in a compact integer form
+//! (`SlotKey`) and the key's hash, so a lookup builds, hashes and compares a few words and ending a
+//! flow never hashes again. An ended flow stays in its slot (out of the index and the lists, not
+//! visible through `get`/`iter`) until [`FlowTable::drain_ended`] moves it out.
 
 use super::{
     Counters, Direction, EndReason, EndedFlow, Flow, FlowKey, TcpState, first_sender_is_client,
