@@ -218,6 +218,9 @@ impl Decoder {
         self.fragments.expire(now);
     }
 
+    // Always inlined: the one-pass path then writes the packet straight into the caller's frame
+    // (the general path stays out of line).
+    #[inline(always)]
     pub fn decode<'a>(&'a mut self, frame: &Frame<'a>) -> Decoded<'a> {
         if let Some(packet) = plain_ethernet(frame, &mut self.anomalies) {
             return Decoded::Packet(packet);
@@ -226,6 +229,7 @@ impl Decoder {
     }
 
     /// Every frame through the general path (link walk, IP, L4, tunnels, fragments).
+    #[inline(never)]
     fn decode_general<'a>(&'a mut self, frame: &Frame<'a>) -> Decoded<'a> {
         let start = match link::walk(frame.link, frame.data) {
             Ok(Link::Ip(start)) => start,
@@ -373,7 +377,7 @@ fn layers<'a>(
 /// authentication header or IPv6 without extension headers, not a fragment, carrying TCP, or UDP
 /// that is no tunnel. Gives exactly what [`layers`] gives for such a frame, or `None` (having
 /// counted nothing) for every other frame, which then takes the general path.
-#[inline]
+#[inline(always)]
 fn plain_ethernet<'a>(frame: &Frame<'a>, anomalies: &mut DecodeAnomalies) -> Option<Packet<'a>> {
     if frame.link != LinkType::Ethernet {
         return None;
