@@ -138,14 +138,15 @@ impl Engine {
         if ts >= self.next_sweep || ts.saturating_add(NANOS_PER_SEC) < self.next_sweep {
             self.handle_timeout(ts);
         }
-        match self.decoder.decode(frame) {
+        // Matched by reference: the packet is read where `decode` wrote it, not moved out first.
+        match &self.decoder.decode(frame) {
             Decoded::Packet(pkt) => {
                 self.stats.packets += 1;
                 on_packet(
                     &mut self.flows,
                     &mut self.names,
                     &mut self.stats,
-                    &pkt,
+                    pkt,
                     self.full_records,
                 );
             }
@@ -242,7 +243,7 @@ fn on_packet(
     pkt: &Packet<'_>,
     full_records: bool,
 ) {
-    let ing = flows.ingest(pkt);
+    let ing = flows.ingest_lazy(pkt);
     let Some(flow) = flows.get_mut(ing.id) else {
         return;
     };
@@ -264,13 +265,20 @@ fn on_packet(
                 Direction::ClientToServer => &mut flow.client_head,
                 Direction::ServerToClient => &mut flow.server_head,
             };
+            // A first segment is looked at where it lies, and copied only if more is needed.
+            let bytes = match ing.unbuffered_seq {
+                Some(_) => pkt.payload.get(..head.cap()).unwrap_or(pkt.payload),
+                None => head.bytes(),
+            };
             if flow
                 .data
                 .dissect
-                .on_tcp_head(ing.dir, head.bytes(), server_port, false)
+                .on_tcp_head(ing.dir, bytes, server_port, false)
                 == HeadNeed::Done
             {
                 head.release();
+            } else if let Some(seq) = ing.unbuffered_seq {
+                head.on_segment(seq, pkt.payload);
             }
             for msg in flow.data.dissect.take_tcp_responses() {
                 feed_names(names, flow, &msg, pkt.ts);

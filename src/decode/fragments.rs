@@ -42,7 +42,7 @@
 //! packet (only the offset-zero one counts); the key includes it as the caller passes it, so such a
 //! packet would never complete and would time out. Real stacks send identical values.
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::time::{NANOS_PER_SEC, Nanos, Timestamp};
@@ -165,6 +165,8 @@ const NIL: u32 = u32::MAX;
 #[derive(Debug)]
 struct Datagram {
     key: FragKey,
+    /// The index hash of `key`, kept so that releasing the slot does not hash again.
+    hash: u64,
     first_seen: Timestamp,
     buf: Vec<u8>,
     /// Received byte ranges, sorted, disjoint, merged when adjacent.
@@ -180,7 +182,11 @@ pub struct FragmentCache {
     limits: FragmentLimits,
     slots: Vec<Datagram>,
     free_slots: Vec<u32>,
-    index: HashMap<FragKey, u32>,
+    /// Slot ids by the hash of their key (the key lives in the slot). Fragment keys are chosen by
+    /// whoever sends the packets: the hasher is randomly seeded per cache (foldhash's `RandomState`),
+    /// and costs a fraction of SipHash on these 40-byte keys.
+    index: hashbrown::HashTable<u32>,
+    hasher: foldhash::fast::RandomState,
     oldest: u32,
     newest: u32,
     idle_buffers: Vec<Vec<u8>>,
@@ -195,7 +201,8 @@ impl FragmentCache {
             limits,
             slots: Vec::new(),
             free_slots: Vec::new(),
-            index: HashMap::new(),
+            index: hashbrown::HashTable::new(),
+            hasher: foldhash::fast::RandomState::default(),
             oldest: NIL,
             newest: NIL,
             idle_buffers: Vec::new(),
@@ -252,10 +259,11 @@ impl FragmentCache {
         self.stats.fragments += 1;
         self.expire(now);
 
+        let hash = self.hasher.hash_one(key);
         let end = u64::from(offset).saturating_add(payload.len() as u64);
         if end > u64::from(self.limits.max_datagram_bytes) {
             self.stats.too_big += 1;
-            if let Some(&idx) = self.index.get(&key) {
+            if let Some(idx) = self.find(hash, &key) {
                 self.release_slot(idx);
             }
             return FragOutcome::Dropped(DROP_TOO_BIG);
@@ -274,9 +282,9 @@ impl FragmentCache {
             return FragOutcome::Pending;
         }
 
-        let idx = match self.index.get(&key) {
-            Some(&idx) => idx,
-            None => self.create(now, key),
+        let idx = match self.find(hash, &key) {
+            Some(idx) => idx,
+            None => self.create(now, key, hash),
         };
         match self.place(idx, offset, end, more, payload) {
             Ok(true) => {
@@ -332,11 +340,16 @@ impl FragmentCache {
         let Some(d) = self.slots.get_mut(idx as usize) else {
             return Err(DROP_NO_SPACE);
         };
-        if growth > 0 {
-            grow_bounded(&mut d.buf, end as usize, max_bytes);
-            self.buffered = self.buffered.saturating_add(growth);
-        }
-        let placed = match place_first_wins(&mut d.buf, &mut d.ranges, offset, payload, max_holes) {
+        // The buffer grows to `end` (by `growth`) in `grow_and_place`, error or not.
+        self.buffered = self.buffered.saturating_add(growth);
+        let placed = match grow_and_place(
+            &mut d.buf,
+            max_bytes,
+            &mut d.ranges,
+            offset,
+            payload,
+            max_holes,
+        ) {
             Ok(p) => p,
             Err(reason) => {
                 if reason == DROP_TOO_MANY_HOLES {
@@ -376,7 +389,7 @@ impl FragmentCache {
     }
 
     /// Starts a datagram for `key`, evicting the oldest when the datagram cap is reached.
-    fn create(&mut self, now: Timestamp, key: FragKey) -> u32 {
+    fn create(&mut self, now: Timestamp, key: FragKey, hash: u64) -> u32 {
         while self.index.len() >= self.limits.max_datagrams.max(1) && self.oldest != NIL {
             self.stats.evicted_for_space += 1;
             self.release_slot(self.oldest);
@@ -387,6 +400,7 @@ impl FragmentCache {
             None => {
                 self.slots.push(Datagram {
                     key,
+                    hash,
                     first_seen: now,
                     buf: Vec::new(),
                     ranges: Vec::new(),
@@ -400,6 +414,7 @@ impl FragmentCache {
         let newest = self.newest;
         if let Some(d) = self.slots.get_mut(idx as usize) {
             d.key = key;
+            d.hash = hash;
             d.first_seen = now;
             d.buf = buf;
             d.ranges.clear();
@@ -412,8 +427,20 @@ impl FragmentCache {
             None => self.oldest = idx,
         }
         self.newest = idx;
-        self.index.insert(key, idx);
+        let slots = &self.slots;
+        self.index
+            .insert_unique(hash, idx, |&i| slots.get(i as usize).map_or(0, |d| d.hash));
         idx
+    }
+
+    /// The slot id of the datagram in flight with `key` (`hash` is its index hash).
+    fn find(&self, hash: u64, key: &FragKey) -> Option<u32> {
+        let slots = &self.slots;
+        self.index
+            .find(hash, |&i| {
+                slots.get(i as usize).is_some_and(|d| d.key == *key)
+            })
+            .copied()
     }
 
     /// Forgets datagram `idx`: unlinks it, recycles its buffer, frees its slot.
@@ -421,10 +448,13 @@ impl FragmentCache {
         let Some(d) = self.slots.get_mut(idx as usize) else {
             return;
         };
-        if self.index.get(&d.key) != Some(&idx) {
-            return;
+        // Only a slot in flight is indexed (under its own id): a freed slot is left alone.
+        match self.index.find_entry(d.hash, |&i| i == idx) {
+            Ok(entry) => {
+                entry.remove();
+            }
+            Err(_) => return,
         }
-        self.index.remove(&d.key);
         let (prev, next) = (d.prev, d.next);
         let mut buf = std::mem::take(&mut d.buf);
         self.buffered = self.buffered.saturating_sub(buf.len());
@@ -457,12 +487,57 @@ impl FragmentCache {
 
 /// Grows `buf` to `len` zero bytes, never reserving past `max` (plain `resize` may double past it).
 pub(crate) fn grow_bounded(buf: &mut Vec<u8>, len: usize, max: usize) {
+    reserve_bounded(buf, len, max);
+    if len > buf.len() {
+        buf.resize(len, 0);
+    }
+}
+
+/// [`grow_bounded`] to `start + data.len()`, then [`place_first_wins`], with the same result and
+/// errors, but data written past the received bytes (in-order traffic: the common case) is appended
+/// instead of zero-filled and then copied over.
+pub(crate) fn grow_and_place(
+    buf: &mut Vec<u8>,
+    max: usize,
+    ranges: &mut Vec<(u32, u32)>,
+    start: u32,
+    data: &[u8],
+    max_ranges: usize,
+) -> Result<Placement, &'static str> {
+    let end = (start as usize).saturating_add(data.len());
+    // Every received range lies inside `buf`: data at or past its end overlaps none of them and
+    // touches at most the last one (when adjacent).
+    let appends = start as usize >= buf.len() && !data.is_empty() && u32::try_from(end).is_ok();
+    if !appends {
+        grow_bounded(buf, end, max);
+        return place_first_wins(buf, ranges, start, data, max_ranges);
+    }
+    let merges = ranges.last().is_some_and(|r| r.1 == start);
+    if !merges && ranges.len() >= max_ranges {
+        grow_bounded(buf, end, max);
+        return Err(DROP_TOO_MANY_HOLES);
+    }
+    reserve_bounded(buf, end, max);
+    buf.resize(start as usize, 0);
+    buf.extend_from_slice(data);
+    // Fits: checked above.
+    let end = end as u32;
+    match ranges.last_mut() {
+        Some(last) if merges => last.1 = end,
+        _ => ranges.push((start, end)),
+    }
+    Ok(Placement {
+        new_bytes: end - start,
+        overlap_bytes: 0,
+        conflicting: false,
+    })
+}
+
+/// Reserves room for `len` bytes as [`grow_bounded`] does, without writing any.
+fn reserve_bounded(buf: &mut Vec<u8>, len: usize, max: usize) {
     if len > buf.capacity() {
         let target = buf.capacity().saturating_mul(2).clamp(len, max.max(len));
         buf.reserve_exact(target - buf.len());
-    }
-    if len > buf.len() {
-        buf.resize(len, 0);
     }
 }
 

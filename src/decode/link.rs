@@ -31,6 +31,14 @@ pub enum Link {
     NotIp,
 }
 
+/// An 802.1Q, 802.1ad or old QinQ tag follows.
+pub fn is_vlan_tag(ethertype: u16) -> bool {
+    matches!(
+        ethertype,
+        ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD
+    )
+}
+
 fn be16(data: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes([*data.get(at)?, *data.get(at + 1)?]))
 }
@@ -97,7 +105,7 @@ fn after_ethertype(
                     vlan,
                 }));
             }
-            ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD => {
+            tag if is_vlan_tag(tag) => {
                 let tci = be16(data, at).ok_or(Malformed::LinkTruncated)?;
                 vlan = Some(tci & 0x0fff);
                 ethertype = be16(data, at + 2).ok_or(Malformed::LinkTruncated)?;

@@ -14,7 +14,7 @@ use crate::decode::{L4, Packet, TCP_ACK, TCP_SYN, Tunnel};
 use crate::time::Timestamp;
 use std::net::IpAddr;
 use stream_head::StreamHead;
-pub use table::{FlowId, FlowLimits, FlowTable, Ingested, TableStats};
+pub use table::{DrainEnded, FlowId, FlowLimits, FlowTable, Ingested, TableStats};
 
 /// A flow's key, the same for both directions: endpoints in canonical (sorted) order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

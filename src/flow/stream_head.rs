@@ -26,7 +26,7 @@
 //! counts as `overlaps_conflicting` (different receivers could see different data). Bytes past `cap` are
 //! dropped; once the contiguous run reaches `cap` the state is [`HeadState::Full`].
 
-use crate::decode::fragments::{grow_bounded, place_first_wins};
+use crate::decode::fragments::grow_and_place;
 
 /// Default number of first bytes kept per direction: a ClientHello with post-quantum key shares
 /// (~1.8 KB) or a long HTTP request head fits with room to spare.
@@ -152,10 +152,9 @@ impl StreamHead {
         let data = data.get(..data.len().min(room)).unwrap_or(&[]);
 
         let before = self.contiguous();
-        let needed = start as usize + data.len();
-        grow_bounded(&mut self.buf, needed, self.cap as usize);
-        let placed = match place_first_wins(
+        let placed = match grow_and_place(
             &mut self.buf,
+            self.cap as usize,
             &mut self.ranges,
             start,
             data,
@@ -189,6 +188,23 @@ impl StreamHead {
             self.held = 0;
         }
         after > before
+    }
+
+    /// Whether a segment at `seq` would be placed at byte 0 of a head still empty and collecting:
+    /// [`Self::on_segment`] would then make [`Self::bytes`] that segment's payload cut to
+    /// [`Self::cap`], and return true (for a non-empty payload).
+    pub fn starts_empty(&self, seq: u32) -> bool {
+        self.state == HeadState::Collecting
+            && self.ranges.is_empty()
+            && match self.anchor {
+                Anchor::None => true,
+                Anchor::Syn(a) | Anchor::MidStream(a) => a == seq,
+            }
+    }
+
+    /// Most bytes kept.
+    pub fn cap(&self) -> usize {
+        self.cap as usize
     }
 
     /// Contiguous bytes from the anchor (the stream start when [`Self::anchored_at_syn`]).

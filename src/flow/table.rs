@@ -4,6 +4,11 @@
 //! packet time, newest at the head. A flow moves to the head at most once per second of packet time,
 //! so ordering is exact to the second and the hot path usually touches only the flow itself. Idle
 //! timeouts pop list tails; a full table evicts the least recently seen tail of all classes.
+//!
+//! The index holds slot ids only; each slot keeps its flow's key in a compact integer form
+//! (`SlotKey`) and the key's hash, so a lookup builds, hashes and compares a few words and ending a
+//! flow never hashes again. An ended flow stays in its slot (out of the index and the lists, not
+//! visible through `get`/`iter`) until [`FlowTable::drain_ended`] moves it out.
 
 use super::{
     Counters, Direction, EndReason, EndedFlow, Flow, FlowKey, TcpState, first_sender_is_client,
@@ -22,6 +27,8 @@ const TCP: usize = 0;
 const UDP: usize = 1;
 const OTHER: usize = 2;
 const CLOSING: usize = 3;
+/// The class of a slot whose flow ended and waits in the slot to be drained (in no list).
+const ENDED: u8 = u8::MAX;
 /// Flows from the future moved aside per class and sweep (see `handle_timeout`).
 const MAX_ROTATIONS: usize = 4096;
 
@@ -67,10 +74,19 @@ pub struct Ingested {
     pub new_flow: bool,
     /// The packet's payload extended the contiguous head of its direction's stream.
     pub head_grew: bool,
+    /// From [`FlowTable::ingest_lazy`] only: the payload would start the head of its direction, empty
+    /// so far, and was *not* buffered (at this data sequence number). The head's bytes are then
+    /// the payload cut to the head's cap ([`StreamHead::cap`]); the caller buffers it with
+    /// [`StreamHead::on_segment`] unless it needs no more bytes.
+    pub unbuffered_seq: Option<u32>,
 }
 
 #[derive(Debug)]
 struct Slot<T> {
+    /// The flow's key in the compact form the index compares, and its index hash (kept so that
+    /// ending the flow or growing the index never hashes again). Stale once `flow` is `None`.
+    key: SlotKey,
+    hash: u64,
     flow: Option<Flow<T>>,
     prev: u32,
     next: u32,
@@ -95,7 +111,9 @@ pub struct FlowTable<T> {
     slots: Vec<Slot<T>>,
     free: Vec<u32>,
     lists: [List; CLASSES],
-    ended: Vec<EndedFlow<T>>,
+    /// Slots whose flow ended, in the order they ended, with why. The flows stay in their slots
+    /// until drained: a flow is moved once, when drained, instead of into a queue first.
+    ended: Vec<(u32, EndReason)>,
     stats: TableStats,
 }
 
@@ -131,16 +149,27 @@ impl<T: Default> FlowTable<T> {
     }
 
     pub fn get(&self, id: FlowId) -> Option<&Flow<T>> {
-        self.slots.get(id as usize)?.flow.as_ref()
+        let slot = self.slots.get(id as usize)?;
+        if slot.class == ENDED {
+            return None;
+        }
+        slot.flow.as_ref()
     }
 
     pub fn get_mut(&mut self, id: FlowId) -> Option<&mut Flow<T>> {
-        self.slots.get_mut(id as usize)?.flow.as_mut()
+        let slot = self.slots.get_mut(id as usize)?;
+        if slot.class == ENDED {
+            return None;
+        }
+        slot.flow.as_mut()
     }
 
     /// Iterates live flows (unordered).
     pub fn iter(&self) -> impl Iterator<Item = &Flow<T>> {
-        self.slots.iter().filter_map(|s| s.flow.as_ref())
+        self.slots
+            .iter()
+            .filter(|s| s.class != ENDED)
+            .filter_map(|s| s.flow.as_ref())
     }
 
     /// Whether flows ended since the last [`FlowTable::drain_ended`].
@@ -148,19 +177,38 @@ impl<T: Default> FlowTable<T> {
         !self.ended.is_empty()
     }
 
-    /// Takes the flows that ended since the last call.
-    pub fn drain_ended(&mut self) -> std::vec::Drain<'_, EndedFlow<T>> {
-        self.ended.drain(..)
+    /// Takes the flows that ended since the last call, in the order they ended (flows left in the
+    /// iterator when it is dropped are dropped with it).
+    pub fn drain_ended(&mut self) -> DrainEnded<'_, T> {
+        DrainEnded {
+            ids: self.ended.drain(..),
+            slots: &mut self.slots,
+            free: &mut self.free,
+        }
     }
 
     /// Accounts one packet to its flow, creating the flow if needed.
     pub fn ingest(&mut self, pkt: &Packet<'_>) -> Ingested {
-        let (key, src_is_lo) = FlowKey::of(pkt);
+        self.ingest_with(pkt, false)
+    }
+
+    /// As [`FlowTable::ingest`], but a payload that would be the whole head of its direction so far
+    /// is left to the caller (see [`Ingested::unbuffered_seq`]): a dissector that finds all it needs
+    /// in the first segment never has it copied.
+    pub fn ingest_lazy(&mut self, pkt: &Packet<'_>) -> Ingested {
+        self.ingest_with(pkt, true)
+    }
+
+    #[inline(always)]
+    fn ingest_with(&mut self, pkt: &Packet<'_>, lazy: bool) -> Ingested {
+        let (key, src_is_lo) = SlotKey::of(pkt);
+        let hash = self.hasher.hash(&key);
         let now = pkt.ts;
-        let mut id = self.find(&key);
+        let mut id = self.find(hash, &key);
 
         // A new SYN on a closed or reset connection is a new connection (port reuse).
-        if let (Some(old), L4::Tcp { flags, .. }) = (id, pkt.l4)
+        if let Some(old) = id
+            && let L4::Tcp { flags, .. } = pkt.l4
             && flags & TCP_SYN != 0
             && self.slots[old as usize].class as usize == CLOSING
         {
@@ -176,7 +224,7 @@ impl<T: Default> FlowTable<T> {
         let new_flow = id.is_none();
         let id = match id {
             Some(id) => id,
-            None => self.create(key, src_is_lo, pkt),
+            None => self.create(key, hash, src_is_lo, pkt),
         };
         let slot = &mut self.slots[id as usize];
         let Some(flow) = slot.flow.as_mut() else {
@@ -186,6 +234,7 @@ impl<T: Default> FlowTable<T> {
                 dir: Direction::ClientToServer,
                 new_flow,
                 head_grew: false,
+                unbuffered_seq: None,
             };
         };
         let dir = if src_is_lo == flow.client_is_lo {
@@ -196,11 +245,14 @@ impl<T: Default> FlowTable<T> {
         if now > flow.last_ts {
             flow.last_ts = now;
         }
-        match dir {
-            Direction::ClientToServer => flow.c2s.add(pkt),
-            Direction::ServerToClient => flow.s2c.add(pkt),
-        }
+        // One add through a chosen reference, rather than a branch per direction.
+        let counters = match dir {
+            Direction::ClientToServer => &mut flow.c2s,
+            Direction::ServerToClient => &mut flow.s2c,
+        };
+        counters.add(pkt);
         let mut head_grew = false;
+        let mut unbuffered_seq = None;
         let mut class = slot.class as usize;
         if let L4::Tcp { seq, flags, .. } = pkt.l4 {
             let head = match dir {
@@ -218,7 +270,12 @@ impl<T: Default> FlowTable<T> {
                 } else {
                     seq
                 };
-                head_grew = head.on_segment(data_seq, pkt.payload);
+                if lazy && head.starts_empty(data_seq) {
+                    head_grew = true;
+                    unbuffered_seq = Some(data_seq);
+                } else {
+                    head_grew = head.on_segment(data_seq, pkt.payload);
+                }
             }
             if flags & TCP_RST != 0 {
                 flow.tcp.rst = true;
@@ -248,24 +305,23 @@ impl<T: Default> FlowTable<T> {
             dir,
             new_flow,
             head_grew,
+            unbuffered_seq,
         }
     }
 
-    /// The slot id of the live flow with `key`.
-    fn find(&self, key: &FlowKey) -> Option<u32> {
-        let hash = self.hasher.hash(key);
+    /// The slot id of the live flow with `key` (`hash` is its index hash). Indexed slots always
+    /// hold a live flow, so the compact key alone decides.
+    fn find(&self, hash: u64, key: &SlotKey) -> Option<u32> {
         let slots = &self.slots;
         self.index
             .find(hash, |&id| {
-                slots
-                    .get(id as usize)
-                    .and_then(|s| s.flow.as_ref())
-                    .is_some_and(|f| f.key == *key)
+                slots.get(id as usize).is_some_and(|s| s.key == *key)
             })
             .copied()
     }
 
-    fn create(&mut self, key: FlowKey, src_is_lo: bool, pkt: &Packet<'_>) -> u32 {
+    fn create(&mut self, skey: SlotKey, hash: u64, src_is_lo: bool, pkt: &Packet<'_>) -> u32 {
+        let (key, _) = FlowKey::of(pkt);
         if self.index.len() >= self.limits.max_flows.max(1) {
             self.evict_oldest();
         }
@@ -295,6 +351,8 @@ impl<T: Default> FlowTable<T> {
             _ => OTHER,
         };
         let slot = Slot {
+            key: skey,
+            hash,
             flow: Some(flow),
             prev: NIL,
             next: NIL,
@@ -312,10 +370,10 @@ impl<T: Default> FlowTable<T> {
             }
         };
         self.push_front(id, class);
-        let hash = self.hasher.hash(&key);
-        let (slots, hasher) = (&self.slots, &self.hasher);
-        self.index
-            .insert_unique(hash, id, |&other| rehash(slots, hasher, other));
+        let slots = &self.slots;
+        self.index.insert_unique(hash, id, |&other| {
+            slots.get(other as usize).map_or(0, |s| s.hash)
+        });
         self.stats.created += 1;
         self.stats.peak_active = self.stats.peak_active.max(self.index.len() as u64);
         id
@@ -410,16 +468,21 @@ impl<T: Default> FlowTable<T> {
         }
     }
 
+    /// Ends live flow `id`: out of its list and the index; it stays in its slot until drained.
     fn end(&mut self, id: u32, reason: EndReason) {
-        self.unlink(id);
-        if let Some(flow) = self.slots[id as usize].flow.take() {
-            let hash = self.hasher.hash(&flow.key);
-            if let Ok(entry) = self.index.find_entry(hash, |&other| other == id) {
-                entry.remove();
-            }
-            self.ended.push(EndedFlow { flow, reason });
-            self.free.push(id);
+        let Some(slot) = self.slots.get(id as usize) else {
+            return;
+        };
+        if slot.flow.is_none() || slot.class == ENDED {
+            return;
         }
+        let hash = slot.hash;
+        self.unlink(id);
+        if let Ok(entry) = self.index.find_entry(hash, |&other| other == id) {
+            entry.remove();
+        }
+        self.slots[id as usize].class = ENDED;
+        self.ended.push((id, reason));
     }
 
     fn push_front(&mut self, id: u32, class: usize) {
@@ -459,18 +522,95 @@ impl<T: Default> FlowTable<T> {
     }
 }
 
-/// The hash of slot `id`'s key, for the index to grow (indexed slots always hold a flow).
-fn rehash<T>(slots: &[Slot<T>], hasher: &KeyHasher, id: u32) -> u64 {
-    slots
-        .get(id as usize)
-        .and_then(|s| s.flow.as_ref())
-        .map_or(0, |f| hasher.hash(&f.key))
+/// The flows that ended, moved out of their slots one by one; see [`FlowTable::drain_ended`].
+pub struct DrainEnded<'a, T> {
+    ids: std::vec::Drain<'a, (u32, EndReason)>,
+    slots: &'a mut Vec<Slot<T>>,
+    free: &'a mut Vec<u32>,
 }
 
-/// The flow index's hash: the key as three words (two addresses, then ports, protocol and VLAN)
-/// folded by 128-bit multiplies with per-table random seeds, as foldhash does. The generic `Hash`
-/// of `FlowKey` feeds a dozen small writes (enum tags, length prefixes, bytes) and cost about three
-/// times as much on the per-packet lookup.
+impl<T> Iterator for DrainEnded<'_, T> {
+    type Item = EndedFlow<T>;
+
+    fn next(&mut self) -> Option<EndedFlow<T>> {
+        for (id, reason) in self.ids.by_ref() {
+            if let Some(flow) = self.slots.get_mut(id as usize).and_then(|s| s.flow.take()) {
+                self.free.push(id);
+                return Some(EndedFlow { flow, reason });
+            }
+        }
+        None
+    }
+}
+
+impl<T> Drop for DrainEnded<'_, T> {
+    /// Flows not taken are dropped here, so that their slots are reused.
+    fn drop(&mut self) {
+        for _ in self.by_ref() {}
+    }
+}
+
+/// A flow key as the index compares and hashes it: both addresses as 128-bit words (IPv4 as its
+/// 32-bit value, its family in `meta`), then ports, protocol, VLAN and the two families packed in
+/// one word. Equal exactly when the [`FlowKey`]s are equal; built with a few integer operations, where
+/// comparing and ordering `IpAddr` endpoints costs a branch per field.
+#[derive(Clone, Copy, Debug)]
+struct SlotKey {
+    lo: u128,
+    hi: u128,
+    meta: u64,
+}
+
+impl SlotKey {
+    /// The key of `pkt` and whether its source is the key's `lo` endpoint, ordered as
+    /// [`FlowKey::of`] orders endpoints (IPv4 before IPv6, then address, then port).
+    fn of(pkt: &Packet<'_>) -> (SlotKey, bool) {
+        let (sport, dport) = pkt.l4.ports();
+        let (s_v6, s_bits) = addr_bits(pkt.src);
+        let (d_v6, d_bits) = addr_bits(pkt.dst);
+        let src_is_lo = if s_v6 || d_v6 {
+            (s_v6, s_bits, sport) <= (d_v6, d_bits, dport)
+        } else {
+            // Both IPv4 (most traffic): address and port fit one word, compared at once.
+            (s_bits << 16 | u128::from(sport)) as u64 <= (d_bits << 16 | u128::from(dport)) as u64
+        };
+        let ((lo_v6, lo, lo_port), (hi_v6, hi, hi_port)) = if src_is_lo {
+            ((s_v6, s_bits, sport), (d_v6, d_bits, dport))
+        } else {
+            ((d_v6, d_bits, dport), (s_v6, s_bits, sport))
+        };
+        let vlan = pkt.vlan.map_or(0, |v| u64::from(v) | 1 << 16);
+        let meta = u64::from(lo_port)
+            | u64::from(hi_port) << 16
+            | u64::from(pkt.proto) << 32
+            | vlan << 40
+            | u64::from(lo_v6) << 57
+            | u64::from(hi_v6) << 58;
+        (SlotKey { lo, hi, meta }, src_is_lo)
+    }
+}
+
+impl PartialEq for SlotKey {
+    /// Branch-free: the keys found under one hash are nearly always equal.
+    fn eq(&self, other: &Self) -> bool {
+        ((self.lo ^ other.lo) | (self.hi ^ other.hi) | u128::from(self.meta ^ other.meta)) == 0
+    }
+}
+
+impl Eq for SlotKey {}
+
+/// An address as (is IPv6, value): the value of an IPv4 address is its 32 bits.
+fn addr_bits(ip: std::net::IpAddr) -> (bool, u128) {
+    match ip {
+        std::net::IpAddr::V4(v4) => (false, u128::from(v4.to_bits())),
+        std::net::IpAddr::V6(v6) => (true, v6.to_bits()),
+    }
+}
+
+/// The flow index's hash: the compact key's three words folded by 128-bit multiplies with
+/// per-table random seeds, as foldhash does (flow keys are chosen by whoever sends the packets).
+/// The generic `Hash` of `FlowKey` feeds a dozen small writes (enum tags, length prefixes, bytes)
+/// and cost about three times as much on the per-packet lookup.
 #[derive(Debug)]
 struct KeyHasher {
     seeds: [u64; 5],
@@ -484,26 +624,11 @@ impl KeyHasher {
         }
     }
 
-    fn hash(&self, key: &FlowKey) -> u64 {
+    fn hash(&self, key: &SlotKey) -> u64 {
         let [s0, s1, s2, s3, s4] = self.seeds;
-        let vlan = key.vlan.map_or(0, |v| u64::from(v) | 1 << 16);
-        let small = u64::from(key.lo.port)
-            | u64::from(key.hi.port) << 16
-            | u64::from(key.proto) << 32
-            | vlan << 40;
-        let (lo, hi) = (addr_word(key.lo.ip), addr_word(key.hi.ip));
-        let a = fold(lo as u64 ^ s0, (lo >> 64) as u64 ^ s1);
-        let b = fold(hi as u64 ^ s2, (hi >> 64) as u64 ^ s3);
-        fold(a ^ small, b ^ s4)
-    }
-}
-
-/// An address as one word: IPv4 in the IPv4-mapped range (hashing only: `::ffff:a.b.c.d` and
-/// `a.b.c.d` may share a hash, never equality).
-fn addr_word(ip: std::net::IpAddr) -> u128 {
-    match ip {
-        std::net::IpAddr::V4(v4) => v4.to_ipv6_mapped().to_bits(),
-        std::net::IpAddr::V6(v6) => v6.to_bits(),
+        let a = fold(key.lo as u64 ^ s0, (key.lo >> 64) as u64 ^ s1);
+        let b = fold(key.hi as u64 ^ s2, (key.hi >> 64) as u64 ^ s3);
+        fold(a ^ key.meta, b ^ s4)
     }
 }
 

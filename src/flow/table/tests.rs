@@ -190,3 +190,125 @@ fn a_closed_connection_still_lingering_at_the_end_keeps_its_close_reason() {
     let ended: Vec<_> = t.drain_ended().map(|e| e.reason).collect();
     assert_eq!(ended, vec![EndReason::Rst]);
 }
+
+/// The compact index key must order endpoints exactly as `FlowKey::of` does (derived `Ord` on
+/// `IpAddr` and port: IPv4 before IPv6, then address bytes, then port), and be equal exactly when
+/// the `FlowKey`s are: IPv4 and its IPv4-mapped IPv6 form, equal addresses with swapped ports,
+/// VLAN none vs 0, and the highest/lowest values are the edge cases.
+#[test]
+fn compact_key_orders_and_compares_as_the_flow_key() {
+    let addrs = [
+        "0.0.0.0",
+        "0.0.0.1",
+        "10.0.0.1",
+        "255.255.255.255",
+        "::",
+        "::1",
+        "::ffff:10.0.0.1",
+        "2001:db8::1",
+        "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+    ];
+    let ports = [0u16, 53, 443, 65535];
+    let mut packets = Vec::new();
+    for (i, src) in addrs.iter().enumerate() {
+        for dst in &addrs[i..] {
+            for &sp in &ports {
+                for &dp in &ports {
+                    for vlan in [None, Some(0), Some(4095)] {
+                        let mut p = udp(1, src, sp, dst, dp);
+                        p.vlan = vlan;
+                        packets.push(p);
+                        let mut back = udp(1, dst, dp, src, sp);
+                        back.vlan = vlan;
+                        packets.push(back);
+                    }
+                }
+            }
+        }
+    }
+    let keys: Vec<_> = packets
+        .iter()
+        .map(|p| (FlowKey::of(p), SlotKey::of(p)))
+        .collect();
+    for ((key, src_is_lo), (_, slot_src_is_lo)) in &keys {
+        assert_eq!(src_is_lo, slot_src_is_lo, "{key:?}");
+    }
+    // Equality both ways, over a sample of pairs (all pairs would be ~10^7 comparisons).
+    for (i, (a, sa)) in keys.iter().enumerate().step_by(7) {
+        for (b, sb) in keys.iter().skip(i % 5).step_by(3) {
+            assert_eq!(a.0 == b.0, sa.0 == sb.0, "{:?} vs {:?}", a.0, b.0);
+        }
+    }
+}
+
+/// `ingest_lazy` leaves only a payload that would start an empty head unbuffered (the caller
+/// looks at it in place, and buffers it when it needs more); every other segment is buffered as
+/// `ingest` does, so the head ends up with the same bytes.
+#[test]
+fn lazy_ingest_leaves_only_a_head_starting_segment_unbuffered() {
+    let mut t = table();
+    t.ingest_lazy(&tcp(1, true, TCP_SYN, 100, b""));
+    // Past a hole after the SYN: buffered at once, the head has not grown.
+    let gap = t.ingest_lazy(&tcp(1, true, TCP_ACK, 111, b"later"));
+    assert_eq!(gap.unbuffered_seq, None);
+    assert!(!gap.head_grew);
+    let first = t.ingest_lazy(&tcp(1, true, TCP_ACK, 101, b"hello"));
+    // The head already holds bytes (past the hole): not empty, so buffered.
+    assert_eq!(first.unbuffered_seq, None);
+    assert!(first.head_grew);
+    assert_eq!(t.get(first.id).unwrap().client_head.bytes(), b"hello");
+
+    // A fresh connection: the first data segment at ISN + 1 is left to the caller.
+    let mut t = table();
+    t.ingest_lazy(&tcp(1, true, TCP_SYN, 100, b""));
+    let first = t.ingest_lazy(&tcp(1, true, TCP_ACK, 101, b"hello"));
+    assert_eq!(first.unbuffered_seq, Some(101));
+    assert!(first.head_grew);
+    let flow = t.get_mut(first.id).unwrap();
+    assert_eq!(flow.client_head.bytes(), b"");
+    flow.client_head.on_segment(101, b"hello");
+    let next = t.ingest_lazy(&tcp(1, true, TCP_ACK, 106, b" world"));
+    assert_eq!(next.unbuffered_seq, None);
+    assert!(next.head_grew);
+    assert_eq!(t.get(next.id).unwrap().client_head.bytes(), b"hello world");
+
+    // Mid-stream (no SYN seen): the first segment anchors the head, so it starts it.
+    let mut t = table();
+    let mid = t.ingest_lazy(&tcp(1, false, TCP_ACK, 5000, b"reply"));
+    assert_eq!(mid.unbuffered_seq, Some(5000));
+    // Plain `ingest` always buffers.
+    let mut t = table();
+    let plain = t.ingest(&tcp(1, false, TCP_ACK, 5000, b"reply"));
+    assert_eq!(plain.unbuffered_seq, None);
+    assert_eq!(t.get(plain.id).unwrap().server_head.bytes(), b"reply");
+}
+
+/// Ended flows wait in their slots: not visible through `get`/`iter`, handed out in the order they
+/// ended, and their slots are reused once drained, also when the drain is dropped half-read.
+#[test]
+fn ended_flows_wait_in_their_slots_until_drained() {
+    let mut t = table();
+    let a = t.ingest(&udp(1, "10.0.0.1", 5000, "10.0.0.9", 53));
+    let b = t.ingest(&udp(2, "10.0.0.2", 5000, "10.0.0.9", 53));
+    let c = t.ingest(&udp(3, "10.0.0.3", 5000, "10.0.0.9", 53));
+    // UDP idles out after 60 s: a and b at t = 62.5, c (seen at 3 s) stays.
+    t.handle_timeout(Timestamp::from_secs(62).saturating_add(500_000_000));
+    assert!(t.get(a.id).is_none() && t.get(b.id).is_none());
+    assert!(t.get(c.id).is_some());
+    assert_eq!(t.iter().count(), 1);
+    assert_eq!(t.active(), 1);
+    let slots_before = t.slots.len();
+    {
+        let mut drain = t.drain_ended();
+        let first = drain.next().unwrap();
+        assert_eq!(first.flow.first_ts.as_secs(), 1, "oldest ended first");
+        assert_eq!(first.reason, EndReason::IdleTimeout);
+        // Dropped with b still in it.
+    }
+    assert!(!t.has_ended());
+    assert_eq!(t.free.len(), 2, "both slots free again");
+    t.ingest(&udp(70, "10.0.0.4", 5000, "10.0.0.9", 53));
+    t.ingest(&udp(70, "10.0.0.5", 5000, "10.0.0.9", 53));
+    assert_eq!(t.slots.len(), slots_before, "freed slots reused");
+    assert_eq!(t.active(), 3);
+}
