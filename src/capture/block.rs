@@ -30,10 +30,17 @@ impl BlockBuffer {
 
     /// Makes `want` unread bytes available if the file has them; returns how many are (fewer only
     /// at the end of the file). `want` beyond the buffer's size gets at most the buffer's size.
+    #[inline]
     pub fn fill(&mut self, want: usize) -> Result<usize, String> {
         if self.end - self.start >= want || self.eof {
             return Ok(self.end - self.start);
         }
+        self.refill(want)
+    }
+
+    /// The slow path of [`fill`](Self::fill): once per buffer, not per record.
+    #[cold]
+    fn refill(&mut self, want: usize) -> Result<usize, String> {
         if self.buf.len() < want.max(BUFFER) {
             self.buf.resize(want.max(BUFFER), 0);
         }

@@ -65,16 +65,8 @@ impl PcapFile {
         self.link
     }
 
-    fn word(&self, bytes: &[u8], at: usize) -> u32 {
-        let b = [bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]];
-        if self.swapped {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        }
-    }
-
     /// The next frame, `Ok(None)` at the end; errors carry libpcap's wording.
+    #[inline]
     pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, String> {
         let have = self.buf.fill(RECORD_HEADER)?;
         if have < RECORD_HEADER {
@@ -86,12 +78,17 @@ impl PcapFile {
                 "truncated dump file; tried to read {RECORD_HEADER} header bytes, only got {have}"
             ));
         }
-        let head = self.buf.unread();
+        let mut head = [0u8; RECORD_HEADER];
+        head.copy_from_slice(&self.buf.unread()[..RECORD_HEADER]);
+        let word = |at: usize| {
+            let w = u32::from_le_bytes([head[at], head[at + 1], head[at + 2], head[at + 3]]);
+            if self.swapped { w.swap_bytes() } else { w }
+        };
         // Seconds and fractions are signed 32-bit in the file (libpcap sign-extends them).
-        let secs = i64::from(self.word(head, 0) as i32);
-        let frac = i64::from(self.word(head, 4) as i32);
-        let caplen = self.word(head, 8);
-        let orig_len = self.word(head, 12);
+        let secs = i64::from(word(0) as i32);
+        let frac = i64::from(word(4) as i32);
+        let caplen = word(8);
+        let orig_len = word(12);
         if caplen > MAX_SNAPLEN {
             return Err(if caplen > self.snapshot {
                 format!(
