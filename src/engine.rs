@@ -7,6 +7,7 @@ use crate::aggregate::summary::SummaryBuilder;
 use crate::classify::Classifier;
 use crate::classify::encrypted_dns::{encrypted_dns_kind, kind_by_alpn};
 use crate::classify::names::{NameCache, NameHit};
+use crate::classify::signatures::ProviderRecord;
 use crate::decode::{Decoded, Decoder, L4, Malformed, Packet, fragments::FragmentLimits};
 use crate::dissect::dns::{DnsMessage, is_mdns_or_llmnr, resolve_chain};
 use crate::dissect::limits::names::DEFAULT_CAPACITY;
@@ -29,6 +30,11 @@ pub struct EngineConfig {
     /// summary reads them, and work whose sole use is an unread field is skipped: the server
     /// certificate's names are parsed only for flows whose ClientHello had no SNI.
     pub full_records: bool,
+    /// Whether the run summary is the only reader of the flow records (no export, no kept records,
+    /// no live view). The records then carry only what the summary reads — counters, times, end
+    /// reason, provider, restriction, destination country, encrypted-DNS kind — and the rest is
+    /// left empty: names, match, policy rule, AS, TLS/DNS/QUIC details. Implies `!full_records`.
+    pub summary_only: bool,
 }
 
 impl Default for EngineConfig {
@@ -38,6 +44,7 @@ impl Default for EngineConfig {
             fragments: FragmentLimits::default(),
             name_cache: DEFAULT_CAPACITY,
             full_records: true,
+            summary_only: false,
         }
     }
 }
@@ -92,6 +99,7 @@ pub struct Engine {
     next_sweep: Timestamp,
     records: Vec<FlowRecord>,
     full_records: bool,
+    summary_only: bool,
 }
 
 impl Engine {
@@ -104,7 +112,8 @@ impl Engine {
             stats: EngineStats::default(),
             next_sweep: Timestamp::ZERO,
             records: Vec::new(),
-            full_records: config.full_records,
+            full_records: config.full_records && !config.summary_only,
+            summary_only: config.summary_only,
         }
     }
 
@@ -147,6 +156,7 @@ impl Engine {
                     &mut self.stats,
                     &pkt,
                     self.full_records,
+                    self.summary_only,
                 );
             }
             Decoded::NotIp => self.stats.not_ip += 1,
@@ -196,7 +206,7 @@ impl Engine {
 
     pub fn fold_active(&self, builder: &mut SummaryBuilder) {
         for f in self.flows.iter() {
-            builder.add(&active_record(f, &self.classifier));
+            builder.add(&summary_record(f, "active", &self.classifier));
         }
     }
 
@@ -206,7 +216,9 @@ impl Engine {
     }
 
     fn collect_ended(&mut self) {
-        for mut ended in self.flows.drain_ended() {
+        let ended = self.flows.drain_ended();
+        self.records.reserve(ended.len());
+        for mut ended in ended {
             let f = &mut ended.flow;
             // Heads that will not grow any more: give the dissectors their last look.
             if !f.data.dissect.finished() && f.key.proto == 6 {
@@ -229,7 +241,12 @@ impl Engine {
             if let Some(reason) = f.data.dissect.take_drop() {
                 *self.stats.dissect_drops.entry(reason).or_insert(0) += 1;
             }
-            self.records.push(record_of(ended, &self.classifier));
+            let record = if self.summary_only {
+                summary_record(&ended.flow, ended.reason.as_str(), &self.classifier)
+            } else {
+                record_of(ended, &self.classifier)
+            };
+            self.records.push(record);
         }
     }
 }
@@ -241,6 +258,7 @@ fn on_packet(
     stats: &mut EngineStats,
     pkt: &Packet<'_>,
     full_records: bool,
+    summary_only: bool,
 ) {
     let ing = flows.ingest(pkt);
     let Some(flow) = flows.get_mut(ing.id) else {
@@ -252,6 +270,9 @@ fn on_packet(
             // A name from DNS outranks the certificate's as the server name (see `record_of`).
             let dns_named = flow.data.dns.is_some();
             flow.data.dissect.skip_unused_cert_names(dns_named);
+        }
+        if summary_only {
+            flow.data.dissect.skip_dns_record();
         }
     }
     if flow.data.dissect.finished() {
@@ -381,6 +402,98 @@ fn encrypted_dns_of(
 fn active_record(f: &Flow<FlowState>, classifier: &Classifier) -> FlowRecord {
     let d = &f.data.dissect;
     record_base(f, d.client_hello(), d.server_hello(), "active", classifier)
+}
+
+/// The record of a flow as the run summary reads it (see [`EngineConfig::summary_only`]): what
+/// `record_base` gives for the fields the summary reads, every other field empty. Names are
+/// borrowed for classification, not copied.
+fn summary_record(
+    f: &Flow<FlowState>,
+    end_reason: &'static str,
+    classifier: &Classifier,
+) -> FlowRecord {
+    let server = f.server();
+    let d = &f.data.dissect;
+    let client_hello = d.client_hello();
+    let dns_name = f.data.dns.as_ref().map(|hit| &*hit.name);
+    // The same precedence as `server_name_of`: SNI, HTTP Host, DNS name, certificate.
+    let server_name = client_hello
+        .and_then(|h| h.sni.as_deref())
+        .or_else(|| d.gquic_sni())
+        .or(d.http_host.as_deref())
+        .or(dns_name)
+        .or_else(|| {
+            d.server_hello()
+                .and_then(|h| h.cert_names.first())
+                .map(String::as_str)
+        });
+    let mut names: [&str; 2] = [""; 2];
+    let mut count = 0;
+    for name in [server_name, dns_name.filter(|n| Some(*n) != server_name)]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(slot) = names.get_mut(count) {
+            *slot = name;
+            count += 1;
+        }
+    }
+    let ja4 = || match client_hello {
+        Some(h) if classifier.signatures.has_ja4() => Some(h.ja4(d.transport())),
+        _ => None,
+    };
+    let class = classifier.classify_summary(names.get(..count).unwrap_or_default(), server.ip, ja4);
+    let edns = encrypted_dns_of(f.key.proto, server.port, server.ip, client_hello);
+    FlowRecord {
+        provider: class.provider.map(ProviderRecord::from),
+        restricted: class.restricted,
+        dst_country: class.dst_country.as_str().to_string(),
+        encrypted_dns: edns.is_some(),
+        encrypted_dns_kind: edns,
+        ..counters_record(f, end_reason)
+    }
+}
+
+/// A record with a flow's key, times and counters, and every other field empty.
+fn counters_record(f: &Flow<FlowState>, end_reason: &'static str) -> FlowRecord {
+    let (client, server) = (f.client(), f.server());
+    FlowRecord {
+        schema: FLOW_SCHEMA,
+        ts_start: f.first_ts,
+        ts_end: f.last_ts,
+        proto: proto_name(f.key.proto),
+        client_ip: client.ip,
+        client_port: client.port,
+        server_ip: server.ip,
+        server_port: server.port,
+        vlan: f.key.vlan,
+        tunnel: f.tunnel.map(|t| t.as_str()),
+        c2s_packets: f.c2s.packets,
+        c2s_bytes: f.c2s.bytes,
+        c2s_payload_bytes: f.c2s.payload_bytes,
+        s2c_packets: f.s2c.packets,
+        s2c_bytes: f.s2c.bytes,
+        s2c_payload_bytes: f.s2c.payload_bytes,
+        end_reason,
+        app: None,
+        server_name: None,
+        name_source: None,
+        dns_name: None,
+        dns_chain: Vec::new(),
+        http_host: None,
+        tls: None,
+        quic_version: None,
+        dns: None,
+        encrypted_dns: false,
+        encrypted_dns_kind: None,
+        provider: None,
+        matched: None,
+        dst_country: String::new(),
+        dst_asn: None,
+        dst_as_org: None,
+        restricted: false,
+        policy_rule: String::new(),
+    }
 }
 
 /// Counters, names and classification of a flow; the dissection details (`app`, `tls`, `dns`,

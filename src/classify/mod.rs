@@ -7,9 +7,9 @@ pub mod names;
 pub mod policy;
 pub mod signatures;
 
-use geo::{AsnDb, GeoDb};
+use geo::{AsnDb, GeoAnswer, GeoDb};
 use policy::Policy;
-use signatures::{MatchRecord, ProviderRecord, Signatures};
+use signatures::{Match, MatchRecord, Provider, ProviderRecord, Signatures};
 use std::net::IpAddr;
 
 /// The loaded signature set, policy and databases.
@@ -44,6 +44,15 @@ pub struct Classification {
     pub dst_as_org: Option<String>,
 }
 
+/// What the run summary reads of a classification: [`Classifier::classify`]'s provider,
+/// restriction and destination country, borrowed and unformatted.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SummaryClass<'a> {
+    pub provider: Option<&'a Provider>,
+    pub restricted: bool,
+    pub dst_country: GeoAnswer,
+}
+
 impl Classifier {
     /// Classifies a flow by its names (most trusted first), then its server address, then its JA4.
     pub fn classify(&self, names: &[&str], server: IpAddr, ja4: Option<&str>) -> Classification {
@@ -67,5 +76,36 @@ impl Classifier {
             dst_asn: asn.map(|a| a.number),
             dst_as_org: asn.and_then(|a| a.organization.map(str::to_string)),
         }
+    }
+
+    /// [`Classifier::classify`] for callers that read only the provider, the restriction and the
+    /// country (the run summary): the same lookups in the same order, without the AS lookup, the
+    /// matched value or the policy rule's text. The JA4 is computed only if nothing else matched.
+    pub fn classify_summary(
+        &self,
+        names: &[&str],
+        server: IpAddr,
+        ja4: impl FnOnce() -> Option<String>,
+    ) -> SummaryClass<'_> {
+        let provider = self.lookup(names, server, ja4).map(|m| m.provider);
+        SummaryClass {
+            provider,
+            restricted: self.policy.restricts(provider),
+            dst_country: self.geo.lookup(server),
+        }
+    }
+
+    fn lookup(
+        &self,
+        names: &[&str],
+        server: IpAddr,
+        ja4: impl FnOnce() -> Option<String>,
+    ) -> Option<Match<'_>> {
+        let sigs = &self.signatures;
+        names
+            .iter()
+            .find_map(|n| sigs.match_name(n))
+            .or_else(|| sigs.match_addr(server))
+            .or_else(|| ja4().and_then(|j| sigs.match_ja4(&j)))
     }
 }

@@ -55,12 +55,22 @@ pub trait ReplayHooks {
     fn on_record(&mut self, _record: &FlowRecord) {}
     /// A running view: the records of ended flows are already folded into `summary`.
     fn publish(&mut self, _engine: &Engine, _summary: &SummaryBuilder, _sources: &[String]) {}
+    /// Whether [`ReplayHooks::on_record`] or [`ReplayHooks::publish`] read more of the records
+    /// than the summary does. When nothing else reads them either, the engine leaves the other
+    /// fields empty (see `EngineConfig::summary_only`).
+    fn reads_records(&self) -> bool {
+        true
+    }
 }
 
 /// No hooks: a plain replay.
 pub struct Unwatched;
 
-impl ReplayHooks for Unwatched {}
+impl ReplayHooks for Unwatched {
+    fn reads_records(&self) -> bool {
+        false
+    }
+}
 
 /// [`run`] with every export option (`opts.export` is ignored: `export.dir` is used).
 pub fn run_with_export(
@@ -99,6 +109,7 @@ pub fn run_hooked<H: ReplayHooks>(
     // Without export or kept records only the summary reads the records: let the engine skip the rest.
     let config = EngineConfig {
         full_records: opts.engine.full_records && keep,
+        summary_only: opts.engine.summary_only || (!keep && !hooks.reads_records()),
         ..opts.engine.clone()
     };
     let mut engine = Engine::new(config, Arc::clone(&opts.classifier));

@@ -6,12 +6,14 @@
 //! `MAX_NAME_LEN` bytes; non-ASCII bytes are kept as they are (no IDNA mapping), so a U-label never
 //! matches an entry, which must be written as its `xn--` A-label. Names longer than the cap never match.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
 
 use crate::dissect::limits::signatures::MAX_NAME_LEN;
+
+/// Looked up once or more per flow: foldhash (randomly seeded per map), not SipHash.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Index of an entry in `Matcher::entries`.
 type EntryIndex = u32;
@@ -149,11 +151,11 @@ fn slot<K>(tables: &mut Vec<(u8, HashMap<K, EntryIndex>)>, len: u8) -> &mut Hash
     let position = match tables.iter().position(|(l, _)| *l <= len) {
         Some(p) if tables[p].0 == len => p,
         Some(p) => {
-            tables.insert(p, (len, HashMap::new()));
+            tables.insert(p, (len, HashMap::default()));
             p
         }
         None => {
-            tables.push((len, HashMap::new()));
+            tables.push((len, HashMap::default()));
             tables.len() - 1
         }
     };
