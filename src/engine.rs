@@ -6,6 +6,7 @@ use crate::aggregate::record::{FLOW_SCHEMA, FlowRecord, TlsFacts, proto_name};
 use crate::aggregate::summary::SummaryBuilder;
 use crate::classify::Classifier;
 use crate::classify::encrypted_dns::{encrypted_dns_kind, kind_by_alpn};
+use crate::classify::geo::GeoCache;
 use crate::classify::names::{NameCache, NameHit};
 use crate::classify::signatures::ProviderRecord;
 use crate::decode::{Decoded, Decoder, L4, Malformed, Packet, fragments::FragmentLimits};
@@ -100,6 +101,8 @@ pub struct Engine {
     records: Vec<FlowRecord>,
     full_records: bool,
     summary_only: bool,
+    /// Destination countries of summary-only records, by address.
+    geo_cache: GeoCache,
 }
 
 impl Engine {
@@ -114,6 +117,7 @@ impl Engine {
             records: Vec::new(),
             full_records: config.full_records && !config.summary_only,
             summary_only: config.summary_only,
+            geo_cache: GeoCache::default(),
         }
     }
 
@@ -205,8 +209,14 @@ impl Engine {
     }
 
     pub fn fold_active(&self, builder: &mut SummaryBuilder) {
+        let mut countries = GeoCache::default();
         for f in self.flows.iter() {
-            builder.add(&summary_record(f, "active", &self.classifier));
+            builder.add(&summary_record(
+                f,
+                "active",
+                &self.classifier,
+                &mut countries,
+            ));
         }
     }
 
@@ -242,7 +252,12 @@ impl Engine {
                 *self.stats.dissect_drops.entry(reason).or_insert(0) += 1;
             }
             let record = if self.summary_only {
-                summary_record(&ended.flow, ended.reason.as_str(), &self.classifier)
+                summary_record(
+                    &ended.flow,
+                    ended.reason.as_str(),
+                    &self.classifier,
+                    &mut self.geo_cache,
+                )
             } else {
                 record_of(ended, &self.classifier)
             };
@@ -411,6 +426,7 @@ fn summary_record(
     f: &Flow<FlowState>,
     end_reason: &'static str,
     classifier: &Classifier,
+    countries: &mut GeoCache,
 ) -> FlowRecord {
     let server = f.server();
     let d = &f.data.dissect;
@@ -447,7 +463,10 @@ fn summary_record(
     FlowRecord {
         provider: class.provider.map(ProviderRecord::from),
         restricted: class.restricted,
-        dst_country: class.dst_country.as_str().to_string(),
+        dst_country: countries
+            .lookup(&classifier.geo, server.ip)
+            .as_str()
+            .to_string(),
         encrypted_dns: edns.is_some(),
         encrypted_dns_kind: edns,
         ..counters_record(f, end_reason)

@@ -80,8 +80,9 @@ impl SeriesBuilder {
             return;
         }
         let provider = r.provider.as_ref();
-        for (window, bytes) in spread(r.ts_start, r.ts_end, r.c2s_bytes, self.window_ns) {
-            let b = self.buckets.entry(window).or_default();
+        let buckets = &mut self.buckets;
+        spread_each(r.ts_start, r.ts_end, r.c2s_bytes, self.window_ns, |window, bytes| {
+            let b = buckets.entry(window).or_default();
             b.sent += bytes;
             if let Some(p) = provider {
                 b.ai += bytes;
@@ -91,7 +92,7 @@ impl SeriesBuilder {
                 add_to(&mut b.by_jurisdiction, &p.jurisdiction, bytes);
                 add_to(&mut b.by_provider, &p.id, bytes);
             }
-        }
+        });
     }
 
     pub fn finish(self) -> Series {
@@ -136,15 +137,28 @@ fn add_to(map: &mut BTreeMap<String, u64>, key: &str, bytes: u64) {
 /// `(window index, bytes)` shares of `bytes` over the windows `[start, end]` touches, proportional
 /// to the time spent in each; the shares add up to `bytes` exactly.
 pub fn spread(start: Timestamp, end: Timestamp, bytes: u64, window_ns: u64) -> Vec<(u64, u64)> {
+    let mut out = Vec::new();
+    spread_each(start, end, bytes, window_ns, |w, share| out.push((w, share)));
+    out
+}
+
+/// [`spread`], each share handed to `each` in window order instead of collected.
+pub fn spread_each(
+    start: Timestamp,
+    end: Timestamp,
+    bytes: u64,
+    window_ns: u64,
+    mut each: impl FnMut(u64, u64),
+) {
     let window_ns = window_ns.max(1);
     let (s, e) = (start.as_nanos(), end.as_nanos().max(start.as_nanos()));
     let first = s / window_ns;
     let last = (e / window_ns).min(first.saturating_add(MAX_SPREAD_WINDOWS - 1));
     if first == last || e == s {
-        return vec![(first, bytes)];
+        each(first, bytes);
+        return;
     }
     let duration = u128::from(e - s);
-    let mut out = Vec::with_capacity((last - first + 1) as usize);
     let mut given = 0u64;
     for w in first..=last {
         let lo = s.max(w.saturating_mul(window_ns));
@@ -155,9 +169,8 @@ pub fn spread(start: Timestamp, end: Timestamp, bytes: u64, window_ns: u64) -> V
             (u128::from(bytes) * u128::from(hi.saturating_sub(lo)) / duration) as u64
         };
         given += share;
-        out.push((w, share));
+        each(w, share);
     }
-    out
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use super::record::FlowRecord;
 use super::series::{Series, SeriesBuilder};
 use crate::engine::EngineStats;
 use crate::flow::TableStats;
+use crate::time::Timestamp;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap as StdHashMap, HashSet as StdHashSet};
 use std::net::IpAddr;
@@ -192,8 +193,10 @@ pub struct SummaryBuilder {
     restricted: Group,
     by_jurisdiction: HashMap<String, (Group, BTreeMap<String, ()>)>,
     by_country: HashMap<String, Group>,
-    by_provider: HashMap<String, (Group, ProviderRow)>,
-    host_provider: HashMap<(IpAddr, String), (Group, HostProviderRow)>,
+    /// The row's `last_seen` is written at the end from the latest flow end kept beside it.
+    by_provider: HashMap<String, (Group, ProviderRow, Timestamp)>,
+    /// Provider id → internal host → row (nested so that a lookup borrows the id).
+    host_provider: HashMap<String, HashMap<IpAddr, (Group, HostProviderRow)>>,
     encrypted_dns: HashMap<IpAddr, EncryptedDnsRow>,
     series: SeriesBuilder,
 }
@@ -249,47 +252,53 @@ impl SummaryBuilder {
         if r.restricted {
             self.restricted.add(r);
         }
-        let (group, providers) = self
-            .by_jurisdiction
-            .entry(p.jurisdiction.clone())
-            .or_default();
+        // Each key is copied only the first time it is seen.
+        let (group, providers) = match self.by_jurisdiction.get_mut(&p.jurisdiction) {
+            Some(entry) => entry,
+            None => self
+                .by_jurisdiction
+                .entry(p.jurisdiction.clone())
+                .or_default(),
+        };
         group.add(r);
-        providers.insert(p.id.clone(), ());
-        let last_seen = r.ts_end.rfc3339().to_string();
-        let (group, row) = self.by_provider.entry(p.id.clone()).or_insert_with(|| {
+        if !providers.contains_key(&p.id) {
+            providers.insert(p.id.clone(), ());
+        }
+        if !self.by_provider.contains_key(&p.id) {
+            let row = ProviderRow {
+                provider: p.id.clone(),
+                name: p.name.clone(),
+                jurisdiction: p.jurisdiction.clone(),
+                category: p.category.as_str().to_string(),
+                restricted: r.restricted,
+                totals: Totals::default(),
+                last_seen: String::new(),
+            };
+            self.by_provider
+                .insert(p.id.clone(), (Group::default(), row, r.ts_end));
+        }
+        if let Some((group, row, last_seen)) = self.by_provider.get_mut(&p.id) {
+            group.add(r);
+            row.restricted |= r.restricted;
+            // RFC 3339 text of fixed width orders as time does: the latest end is the greatest text.
+            *last_seen = (*last_seen).max(r.ts_end);
+        }
+        let hosts = match self.host_provider.get_mut(&p.id) {
+            Some(hosts) => hosts,
+            None => self.host_provider.entry(p.id.clone()).or_default(),
+        };
+        let (group, row) = hosts.entry(r.client_ip).or_insert_with(|| {
             (
                 Group::default(),
-                ProviderRow {
+                HostProviderRow {
+                    host: r.client_ip,
                     provider: p.id.clone(),
-                    name: p.name.clone(),
                     jurisdiction: p.jurisdiction.clone(),
-                    category: p.category.as_str().to_string(),
                     restricted: r.restricted,
                     totals: Totals::default(),
-                    last_seen: last_seen.clone(),
                 },
             )
         });
-        group.add(r);
-        row.restricted |= r.restricted;
-        if last_seen > row.last_seen {
-            row.last_seen = last_seen;
-        }
-        let (group, row) = self
-            .host_provider
-            .entry((r.client_ip, p.id.clone()))
-            .or_insert_with(|| {
-                (
-                    Group::default(),
-                    HostProviderRow {
-                        host: r.client_ip,
-                        provider: p.id.clone(),
-                        jurisdiction: p.jurisdiction.clone(),
-                        restricted: r.restricted,
-                        totals: Totals::default(),
-                    },
-                )
-            });
         group.add(r);
         row.restricted |= r.restricted;
     }
@@ -337,8 +346,9 @@ impl SummaryBuilder {
         let mut by_provider: Vec<ProviderRow> = self
             .by_provider
             .into_values()
-            .map(|(g, row)| ProviderRow {
+            .map(|(g, row, last_seen)| ProviderRow {
                 totals: g.totals(),
+                last_seen: last_seen.rfc3339().to_string(),
                 ..row
             })
             .collect();
@@ -351,6 +361,7 @@ impl SummaryBuilder {
         let mut host_provider: Vec<HostProviderRow> = self
             .host_provider
             .into_values()
+            .flat_map(HashMap::into_values)
             .map(|(g, row)| HostProviderRow {
                 totals: g.totals(),
                 ..row

@@ -119,6 +119,9 @@ pub fn encrypted_dns_kind(
         return Some("DoH");
     }
     let web = server_port == 443 && (proto == TCP || proto == UDP);
+    if !web {
+        return None;
+    }
     let known_addr = match server {
         IpAddr::V4(v4) => DOH_V4.contains(&v4),
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
@@ -126,15 +129,17 @@ pub fn encrypted_dns_kind(
             None => DOH_V6.contains(&v6),
         },
     };
-    (web && known_addr).then_some("DoH")
+    known_addr.then_some("DoH")
 }
 
 /// Whether `name` is a known DoH resolver name or a subdomain of one (whole labels, any case,
 /// trailing dot ignored).
 pub fn is_doh_name(name: &str) -> bool {
     let name = name.strip_suffix('.').unwrap_or(name);
+    // The last byte first: most names differ there, and the known names are lower case.
+    let last = name.as_bytes().last().map(u8::to_ascii_lowercase);
     DOH_NAMES.iter().any(|known| {
-        name.len() >= known.len() && {
+        last == known.as_bytes().last().copied() && name.len() >= known.len() && {
             let split = name.len() - known.len();
             let (head, tail) = name.split_at_checked(split).unwrap_or(("", ""));
             tail.eq_ignore_ascii_case(known) && (head.is_empty() || head.ends_with('.'))

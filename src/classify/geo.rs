@@ -7,6 +7,7 @@
 //! a lookup never panics and never allocates; a corrupt database gives an error value, not a crash.
 //! Never: reads a file except in `open`, or touches the network.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 
@@ -250,6 +251,29 @@ impl GeoDb {
         Ok(code
             .and_then(country_code)
             .map_or(GeoAnswer::Unknown, GeoAnswer::Country))
+    }
+}
+
+/// Remembers [`GeoDb::lookup`] answers by address, for one owner (an engine): many flows go to the
+/// same servers, and a database lookup decodes a record each time. Bounded by
+/// [`CACHE_ENTRIES`](crate::dissect::limits::geo::CACHE_ENTRIES): when full it is emptied.
+#[derive(Debug, Default)]
+pub struct GeoCache {
+    answers: HashMap<IpAddr, GeoAnswer, foldhash::fast::RandomState>,
+}
+
+impl GeoCache {
+    /// `db.lookup(ip)`, from the cache when `ip` was looked up before.
+    pub fn lookup(&mut self, db: &GeoDb, ip: IpAddr) -> GeoAnswer {
+        if let Some(answer) = self.answers.get(&ip) {
+            return *answer;
+        }
+        let answer = db.lookup(ip);
+        if self.answers.len() >= crate::dissect::limits::geo::CACHE_ENTRIES {
+            self.answers.clear();
+        }
+        self.answers.insert(ip, answer);
+        answer
     }
 }
 

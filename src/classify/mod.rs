@@ -7,7 +7,7 @@ pub mod names;
 pub mod policy;
 pub mod signatures;
 
-use geo::{AsnDb, GeoAnswer, GeoDb};
+use geo::{AsnDb, GeoDb};
 use policy::Policy;
 use signatures::{Match, MatchRecord, Provider, ProviderRecord, Signatures};
 use std::net::IpAddr;
@@ -44,13 +44,12 @@ pub struct Classification {
     pub dst_as_org: Option<String>,
 }
 
-/// What the run summary reads of a classification: [`Classifier::classify`]'s provider,
-/// restriction and destination country, borrowed and unformatted.
+/// What the run summary reads of a classification besides the country: [`Classifier::classify`]'s
+/// provider and restriction, borrowed and unformatted.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SummaryClass<'a> {
     pub provider: Option<&'a Provider>,
     pub restricted: bool,
-    pub dst_country: GeoAnswer,
 }
 
 impl Classifier {
@@ -78,9 +77,10 @@ impl Classifier {
         }
     }
 
-    /// [`Classifier::classify`] for callers that read only the provider, the restriction and the
-    /// country (the run summary): the same lookups in the same order, without the AS lookup, the
-    /// matched value or the policy rule's text. The JA4 is computed only if nothing else matched.
+    /// [`Classifier::classify`] for callers that read only the provider and the restriction (the
+    /// run summary, which looks the country up itself through a [`geo::GeoCache`]): the same
+    /// lookups in the same order, without the AS lookup, the matched value or the policy rule's
+    /// text. The JA4 is computed only if nothing else matched.
     pub fn classify_summary(
         &self,
         names: &[&str],
@@ -91,7 +91,6 @@ impl Classifier {
         SummaryClass {
             provider,
             restricted: self.policy.restricts(provider),
-            dst_country: self.geo.lookup(server),
         }
     }
 
