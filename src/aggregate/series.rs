@@ -81,18 +81,24 @@ impl SeriesBuilder {
         }
         let provider = r.provider.as_ref();
         let buckets = &mut self.buckets;
-        spread_each(r.ts_start, r.ts_end, r.c2s_bytes, self.window_ns, |window, bytes| {
-            let b = buckets.entry(window).or_default();
-            b.sent += bytes;
-            if let Some(p) = provider {
-                b.ai += bytes;
-                if r.restricted {
-                    b.restricted += bytes;
+        spread_each(
+            r.ts_start,
+            r.ts_end,
+            r.c2s_bytes,
+            self.window_ns,
+            |window, bytes| {
+                let b = buckets.entry(window).or_default();
+                b.sent += bytes;
+                if let Some(p) = provider {
+                    b.ai += bytes;
+                    if r.restricted {
+                        b.restricted += bytes;
+                    }
+                    add_to(&mut b.by_jurisdiction, &p.jurisdiction, bytes);
+                    add_to(&mut b.by_provider, &p.id, bytes);
                 }
-                add_to(&mut b.by_jurisdiction, &p.jurisdiction, bytes);
-                add_to(&mut b.by_provider, &p.id, bytes);
-            }
-        });
+            },
+        );
     }
 
     pub fn finish(self) -> Series {
@@ -138,7 +144,9 @@ fn add_to(map: &mut BTreeMap<String, u64>, key: &str, bytes: u64) {
 /// to the time spent in each; the shares add up to `bytes` exactly.
 pub fn spread(start: Timestamp, end: Timestamp, bytes: u64, window_ns: u64) -> Vec<(u64, u64)> {
     let mut out = Vec::new();
-    spread_each(start, end, bytes, window_ns, |w, share| out.push((w, share)));
+    spread_each(start, end, bytes, window_ns, |w, share| {
+        out.push((w, share))
+    });
     out
 }
 

@@ -29,7 +29,7 @@ pub(crate) fn read_name(msg: &[u8], start: usize) -> Result<(String, usize), Dns
         // be dropped rather than overflow.
         if let Some(slots) = text.get_mut(len..len + label.len()) {
             for (slot, &byte) in slots.iter_mut().zip(label) {
-                *slot = shown_byte(byte);
+                *slot = SHOWN[usize::from(byte)];
             }
             len += label.len();
         }
@@ -50,13 +50,24 @@ pub(crate) fn skip_name(msg: &[u8], start: usize) -> Result<usize, DnsError> {
 }
 
 /// How a label byte is written: ASCII letters lower-cased, `.` and bytes outside `!`..=`~` as `?`.
-fn shown_byte(byte: u8) -> u8 {
+const fn shown_byte(byte: u8) -> u8 {
     match byte {
         b'.' => b'?',
         b'!'..=b'~' => byte.to_ascii_lowercase(),
         _ => b'?',
     }
 }
+
+/// [`shown_byte`] of every byte, looked up per name byte.
+static SHOWN: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = shown_byte(byte as u8);
+        byte += 1;
+    }
+    table
+};
 
 fn push_byte(text: &mut [u8], len: &mut usize, byte: u8) {
     // `walk_name` bounds the wire length, so the buffer never fills; a full one drops the byte.

@@ -87,9 +87,10 @@ fn parse_body(body: &[u8]) -> Result<ClientHello, &'static str> {
         cipher_suites: hello.ciphers.iter().map(|c| c.0).collect(),
         ..ClientHello::default()
     };
-    let (extensions, extensions_error) = ext::split(hello.ext.unwrap_or_default());
-    out.extensions_error = extensions_error;
-    for (ext_type, ext_body) in extensions {
+    let mut extensions = ext::Extensions::new(hello.ext.unwrap_or_default());
+    // Counted first, so the type list is allocated once at its size.
+    out.extensions = Vec::with_capacity(extensions.clone().count());
+    for (ext_type, ext_body) in extensions.by_ref() {
         out.extensions.push(ext_type);
         match ext_type {
             ext::SERVER_NAME if out.sni.is_none() => out.sni = ext::server_name(ext_body),
@@ -104,6 +105,7 @@ fn parse_body(body: &[u8]) -> Result<ClientHello, &'static str> {
             _ => {}
         }
     }
+    out.extensions_error = extensions.error;
     Ok(out)
 }
 
