@@ -182,12 +182,40 @@ pub struct CaptureCounters {
     pub queue_drops: u64,
 }
 
+/// Counts by a key from a small set of static strings (protocol names, end reasons), added to
+/// once per flow: a short list searched by address first (the same static string has one address),
+/// by text only for a key not found so. Sorted into a map at the end.
+#[derive(Clone, Default)]
+struct Counts(Vec<(&'static str, u64)>);
+
+impl Counts {
+    fn add(&mut self, key: &'static str) {
+        let at = self
+            .0
+            .iter()
+            .position(|(k, _)| std::ptr::eq(*k, key))
+            .or_else(|| self.0.iter().position(|(k, _)| *k == key));
+        match at.and_then(|i| self.0.get_mut(i)) {
+            Some((_, n)) => *n += 1,
+            None => self.0.push((key, 1)),
+        }
+    }
+
+    fn into_map(self) -> BTreeMap<&'static str, u64> {
+        let mut map = BTreeMap::new();
+        for (key, n) in self.0 {
+            *map.entry(key).or_insert(0) += n;
+        }
+        map
+    }
+}
+
 /// Folds flow records into a [`Summary`]. Cloned to summarise a run still in progress.
 #[derive(Clone, Default)]
 pub struct SummaryBuilder {
     flows: u64,
-    by_proto: BTreeMap<&'static str, u64>,
-    by_reason: BTreeMap<&'static str, u64>,
+    by_proto: Counts,
+    by_reason: Counts,
     talkers: HashMap<IpAddr, Talker>,
     ai: Group,
     restricted: Group,
@@ -213,8 +241,8 @@ impl SummaryBuilder {
     pub fn add(&mut self, r: &FlowRecord) {
         self.flows += 1;
         self.series.add(r);
-        *self.by_proto.entry(r.proto).or_insert(0) += 1;
-        *self.by_reason.entry(r.end_reason).or_insert(0) += 1;
+        self.by_proto.add(r.proto);
+        self.by_reason.add(r.end_reason);
         let t = self.talkers.entry(r.client_ip).or_insert(Talker {
             ip: r.client_ip,
             flows: 0,
@@ -390,8 +418,8 @@ impl SummaryBuilder {
             malformed: stats.malformed_by_reason().into_iter().collect(),
             dissect_drops: stats.dissect_drops.clone(),
             flows: self.flows,
-            flows_by_proto: self.by_proto,
-            flows_by_end_reason: self.by_reason,
+            flows_by_proto: self.by_proto.into_map(),
+            flows_by_end_reason: self.by_reason.into_map(),
             flows_evicted: table.evicted,
             peak_active_flows: table.peak_active,
             ai: self.ai.totals(),

@@ -27,7 +27,8 @@ pub(crate) struct Entry {
 
 #[derive(Default, Debug)]
 struct TrieNode {
-    children: HashMap<Box<str>, u32>,
+    /// Keyed by the label's bytes: lookups split the normalised name as bytes, with no UTF-8 check.
+    children: HashMap<Box<[u8]>, u32>,
     entry: Option<EntryIndex>,
 }
 
@@ -63,7 +64,7 @@ impl Matcher {
     pub fn add_domain(&mut self, provider: usize, domain: &str) {
         let entry = self.push_entry(provider, domain);
         let mut node = 0usize;
-        for label in domain.rsplit('.') {
+        for label in domain.as_bytes().rsplit(|&b| b == b'.') {
             let next = match self.trie.get(node).and_then(|n| n.children.get(label)) {
                 Some(&child) => child as usize,
                 None => {
@@ -105,10 +106,10 @@ impl Matcher {
     /// The most specific domain entry covering `name` (whole labels only).
     pub fn lookup_name(&self, name: &str) -> Option<&Entry> {
         let mut buf = [0u8; MAX_NAME_LEN];
-        let normalised = normalise_name(name, &mut buf)?;
+        let normalised = normalise_bytes(name, &mut buf)?;
         let mut node = self.trie.first()?;
         let mut best = None;
-        for label in normalised.rsplit('.') {
+        for label in normalised.rsplit(|&b| b == b'.') {
             let Some(&child) = node.children.get(label) else {
                 break;
             };
@@ -165,6 +166,11 @@ fn slot<K>(tables: &mut Vec<(u8, HashMap<K, EntryIndex>)>, len: u8) -> &mut Hash
 /// ASCII-lower-cases `name` into `buf`, dropping one trailing dot. `None` if it is empty, longer
 /// than `MAX_NAME_LEN`, or not valid UTF-8 after copying (cannot happen: only ASCII bytes change).
 pub fn normalise_name<'b>(name: &str, buf: &'b mut [u8; MAX_NAME_LEN]) -> Option<&'b str> {
+    std::str::from_utf8(normalise_bytes(name, buf)?).ok()
+}
+
+/// [`normalise_name`] as bytes (they are valid UTF-8: only ASCII letters changed).
+fn normalise_bytes<'b>(name: &str, buf: &'b mut [u8; MAX_NAME_LEN]) -> Option<&'b [u8]> {
     let trimmed = name.strip_suffix('.').unwrap_or(name);
     let bytes = trimmed.as_bytes();
     if bytes.is_empty() {
@@ -174,5 +180,5 @@ pub fn normalise_name<'b>(name: &str, buf: &'b mut [u8; MAX_NAME_LEN]) -> Option
     for (dst, src) in out.iter_mut().zip(bytes) {
         *dst = src.to_ascii_lowercase();
     }
-    std::str::from_utf8(out).ok()
+    Some(out)
 }
