@@ -227,7 +227,12 @@ impl Engine {
 
     fn collect_ended(&mut self) {
         let ended = self.flows.drain_ended();
-        self.records.reserve(ended.len());
+        if self.records.is_empty() && self.records.capacity() < ended.len() {
+            // A fresh buffer: growing the drained one would copy its whole old capacity.
+            self.records = Vec::with_capacity(ended.len());
+        } else {
+            self.records.reserve(ended.len());
+        }
         for mut ended in ended {
             let f = &mut ended.flow;
             // Heads that will not grow any more: give the dissectors their last look.

@@ -32,6 +32,7 @@ mod tcp;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::dissect::limits::dns::{MAX_ANSWERS_KEPT, MAX_QUESTIONS_KEPT};
+use name::NameMemo;
 
 pub use chain::{AddrSource, ResolvedAddr, resolve_chain};
 pub use record::{DnsQuery, DnsRecord, qtype_name, rcode_name};
@@ -186,20 +187,62 @@ pub fn parse_message(msg: &[u8]) -> Result<DnsMessage, DnsError> {
         ..DnsMessage::default()
     };
 
-    let sections = read_questions(msg, &mut out).and_then(|pos| read_records(msg, pos, &mut out));
+    let mut memo = NameMemo::default();
+    let sections = read_questions(msg, &mut out, &mut memo)
+        .and_then(|pos| read_records(msg, pos, &mut out, &mut memo));
     if let Err(err) = sections {
         out.stopped = Some(err);
     }
     Ok(out)
 }
 
+/// Where a name already read is kept in the message being built (see [`NameMemo`]).
+#[derive(Clone, Copy)]
+enum Kept {
+    Question(usize),
+    Owner(usize),
+    Cname(usize),
+}
+
+fn kept_text(out: &DnsMessage, at: Kept) -> Option<&str> {
+    match at {
+        Kept::Question(i) => out.questions.get(i).map(|q| q.name.as_str()),
+        Kept::Owner(i) => out.answers.get(i).map(|a| a.name.as_str()),
+        Kept::Cname(i) => match out.answers.get(i).map(|a| &a.data) {
+            Some(RData::Cname(target)) => Some(target.as_str()),
+            _ => None,
+        },
+    }
+}
+
+/// [`name::read_name`], copying the text of a name read before when this one only points at it;
+/// also returns the pointers followed.
+fn read_name_memo(
+    msg: &[u8],
+    pos: usize,
+    out: &DnsMessage,
+    memo: &NameMemo<Kept>,
+) -> Result<(String, usize, usize), DnsError> {
+    if let Some((at, end, jumps)) = memo.lookup(msg, pos)
+        && let Some(text) = kept_text(out, at)
+    {
+        return Ok((text.to_owned(), end, jumps));
+    }
+    name::read_name_counted(msg, pos)
+}
+
 /// Reads the question section; returns the offset just past it.
-fn read_questions(msg: &[u8], out: &mut DnsMessage) -> Result<usize, DnsError> {
+fn read_questions(
+    msg: &[u8],
+    out: &mut DnsMessage,
+    memo: &mut NameMemo<Kept>,
+) -> Result<usize, DnsError> {
     let mut pos = 12;
     for _ in 0..out.question_count {
         let keep = out.questions.len() < MAX_QUESTIONS_KEPT;
         let (name, after) = if keep {
-            let (name, after) = name::read_name(msg, pos)?;
+            let (name, after, jumps) = read_name_memo(msg, pos, out, memo)?;
+            memo.remember(pos, jumps, Kept::Question(out.questions.len()));
             (Some(name), after)
         } else {
             (None, name::skip_name(msg, pos)?)
@@ -247,12 +290,22 @@ fn record_head(msg: &[u8], after_name: usize) -> Result<RecordHead, DnsError> {
     })
 }
 
-fn read_records(msg: &[u8], mut pos: usize, out: &mut DnsMessage) -> Result<(), DnsError> {
+fn read_records(
+    msg: &[u8],
+    mut pos: usize,
+    out: &mut DnsMessage,
+    memo: &mut NameMemo<Kept>,
+) -> Result<(), DnsError> {
     for _ in 0..out.answer_count {
         if out.answers.len() < MAX_ANSWERS_KEPT {
-            let (name, after) = name::read_name(msg, pos)?;
+            let (name, after, jumps) = read_name_memo(msg, pos, out, memo)?;
             let head = record_head(msg, after)?;
-            let data = read_rdata(msg, &head)?;
+            let (data, cname_jumps) = read_rdata(msg, &head, out, memo)?;
+            let index = out.answers.len();
+            memo.remember(pos, jumps, Kept::Owner(index));
+            if let Some(jumps) = cname_jumps {
+                memo.remember(head.rdata_start, jumps, Kept::Cname(index));
+            }
             out.answers.push(Answer {
                 name,
                 rtype: head.rtype,
@@ -285,11 +338,26 @@ fn read_records(msg: &[u8], mut pos: usize, out: &mut DnsMessage) -> Result<(), 
     Ok(())
 }
 
-fn read_rdata(msg: &[u8], head: &RecordHead) -> Result<RData, DnsError> {
+/// The record data, and for a CNAME the pointers its target name followed.
+fn read_rdata(
+    msg: &[u8],
+    head: &RecordHead,
+    out: &DnsMessage,
+    memo: &NameMemo<Kept>,
+) -> Result<(RData, Option<usize>), DnsError> {
     let rdata = msg
         .get(head.rdata_start..head.rdata_end)
         .ok_or(DnsError::RecordTruncated)?;
-    Ok(match head.rtype {
+    if head.rtype == rtype::CNAME {
+        // The name may be compressed against the whole message, but must end inside the
+        // record data.
+        let (target, end, jumps) = read_name_memo(msg, head.rdata_start, out, memo)?;
+        if end != head.rdata_end {
+            return Err(DnsError::BadRdataLength);
+        }
+        return Ok((RData::Cname(target), Some(jumps)));
+    }
+    let data = match head.rtype {
         rtype::A => {
             let octets: [u8; 4] = rdata.try_into().map_err(|_| DnsError::BadRdataLength)?;
             RData::A(Ipv4Addr::from(octets))
@@ -298,18 +366,10 @@ fn read_rdata(msg: &[u8], head: &RecordHead) -> Result<RData, DnsError> {
             let octets: [u8; 16] = rdata.try_into().map_err(|_| DnsError::BadRdataLength)?;
             RData::Aaaa(Ipv6Addr::from(octets))
         }
-        rtype::CNAME => {
-            // The name may be compressed against the whole message, but must end inside the
-            // record data.
-            let (target, end) = name::read_name(msg, head.rdata_start)?;
-            if end != head.rdata_end {
-                return Err(DnsError::BadRdataLength);
-            }
-            RData::Cname(target)
-        }
         rtype::SVCB | rtype::HTTPS => {
             RData::Svcb(svcb::parse(msg, head.rdata_start, head.rdata_end)?)
         }
         other => RData::Other(other),
-    })
+    };
+    Ok((data, None))
 }
