@@ -99,14 +99,33 @@ pub struct Engine {
     /// Packet time of the next timeout sweep (sweeps run at most once per second of packet time).
     next_sweep: Timestamp,
     records: Vec<FlowRecord>,
-    full_records: bool,
+    /// What the records need of each new flow's dissection.
+    needs: FlowNeeds,
     summary_only: bool,
     /// Destination countries of summary-only records, by address.
     geo_cache: GeoCache,
 }
 
+/// Which dissection results the flow records read, decided once per engine (see
+/// [`EngineConfig::full_records`] and [`EngineConfig::summary_only`]).
+#[derive(Clone, Copy, Debug)]
+struct FlowNeeds {
+    /// Every record field (else the certificate's names are read only when they can name the server).
+    full_records: bool,
+    /// The per-flow DNS record (`FlowRecord::dns`).
+    dns_record: bool,
+    /// The ClientHello's lists beyond its names (fingerprints, TLS details, JA4 matching).
+    hello_details: bool,
+}
+
 impl Engine {
     pub fn new(config: EngineConfig, classifier: Arc<Classifier>) -> Self {
+        let needs = FlowNeeds {
+            full_records: config.full_records && !config.summary_only,
+            dns_record: !config.summary_only,
+            // A JA4 signature needs the whole hello even for the summary (it may decide the provider).
+            hello_details: !config.summary_only || classifier.signatures.has_ja4(),
+        };
         Engine {
             decoder: Decoder::new(config.fragments),
             flows: FlowTable::new(config.flows),
@@ -115,7 +134,7 @@ impl Engine {
             stats: EngineStats::default(),
             next_sweep: Timestamp::ZERO,
             records: Vec::new(),
-            full_records: config.full_records && !config.summary_only,
+            needs,
             summary_only: config.summary_only,
             geo_cache: GeoCache::default(),
         }
@@ -159,8 +178,7 @@ impl Engine {
                     &mut self.names,
                     &mut self.stats,
                     &pkt,
-                    self.full_records,
-                    self.summary_only,
+                    self.needs,
                 );
             }
             Decoded::NotIp => self.stats.not_ip += 1,
@@ -277,8 +295,7 @@ fn on_packet(
     names: &mut NameCache,
     stats: &mut EngineStats,
     pkt: &Packet<'_>,
-    full_records: bool,
-    summary_only: bool,
+    needs: FlowNeeds,
 ) {
     let ing = flows.ingest(pkt);
     let Some(flow) = flows.get_mut(ing.id) else {
@@ -286,13 +303,16 @@ fn on_packet(
     };
     if ing.new_flow {
         flow.data.dns = names.lookup(flow.client().ip, flow.server().ip, pkt.ts);
-        if !full_records {
+        if !needs.full_records {
             // A name from DNS outranks the certificate's as the server name (see `record_of`).
             let dns_named = flow.data.dns.is_some();
             flow.data.dissect.skip_unused_cert_names(dns_named);
         }
-        if summary_only {
+        if !needs.dns_record {
             flow.data.dissect.skip_dns_record();
+        }
+        if !needs.hello_details {
+            flow.data.dissect.skip_hello_details();
         }
     }
     if flow.data.dissect.finished() {

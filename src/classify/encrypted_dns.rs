@@ -61,6 +61,18 @@ const DOH_NAMES: &[&str] = &[
     "doh.360.cn",
 ];
 
+/// The last byte of each of [`DOH_NAMES`], compared before the whole name.
+const DOH_LAST_BYTES: [u8; DOH_NAMES.len()] = {
+    let mut out = [0u8; DOH_NAMES.len()];
+    let mut i = 0;
+    while i < DOH_NAMES.len() {
+        let name = DOH_NAMES[i].as_bytes();
+        out[i] = name[name.len() - 1];
+        i += 1;
+    }
+    out
+};
+
 const DOH_V4: &[Ipv4Addr] = &[
     Ipv4Addr::new(8, 8, 8, 8),
     Ipv4Addr::new(8, 8, 4, 4),
@@ -137,14 +149,19 @@ pub fn encrypted_dns_kind(
 pub fn is_doh_name(name: &str) -> bool {
     let name = name.strip_suffix('.').unwrap_or(name);
     // The last byte first: most names differ there, and the known names are lower case.
-    let last = name.as_bytes().last().map(u8::to_ascii_lowercase);
-    DOH_NAMES.iter().any(|known| {
-        last == known.as_bytes().last().copied() && name.len() >= known.len() && {
-            let split = name.len() - known.len();
-            let (head, tail) = name.split_at_checked(split).unwrap_or(("", ""));
-            tail.eq_ignore_ascii_case(known) && (head.is_empty() || head.ends_with('.'))
-        }
-    })
+    let Some(last) = name.as_bytes().last().map(u8::to_ascii_lowercase) else {
+        return false;
+    };
+    DOH_NAMES
+        .iter()
+        .zip(DOH_LAST_BYTES)
+        .any(|(known, known_last)| {
+            last == known_last && name.len() >= known.len() && {
+                let split = name.len() - known.len();
+                let (head, tail) = name.split_at_checked(split).unwrap_or(("", ""));
+                tail.eq_ignore_ascii_case(known) && (head.is_empty() || head.ends_with('.'))
+            }
+        })
 }
 
 /// DNS over QUIC or TLS announced by ALPN in the ClientHello: `doq` (RFC 9250 §4.1.1; its drafts

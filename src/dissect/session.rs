@@ -72,6 +72,8 @@ pub struct FlowDissector {
     cert_names_unused: bool,
     /// Set by [`FlowDissector::skip_dns_record`]: DNS messages are not folded into [`Self::dns`].
     dns_record_unused: bool,
+    /// Set by [`FlowDissector::skip_hello_details`]: how much of a ClientHello to keep.
+    hello_details: Option<tls::Details>,
 }
 
 /// A long-header packet of a QUIC version whose Initials can be opened (0-RTT and Handshake packets
@@ -129,6 +131,17 @@ impl FlowDissector {
         self.dns_record_unused = true;
     }
 
+    /// The caller reads only the ClientHello's names (SNI, ALPN): its other lists are left empty
+    /// (see [`tls::Details::NamesOnly`]). Parsing, and so every drop, is the same. Call before the
+    /// first packet.
+    pub fn skip_hello_details(&mut self) {
+        self.hello_details = Some(tls::Details::NamesOnly);
+    }
+
+    fn details(&self) -> tls::Details {
+        self.hello_details.unwrap_or(tls::Details::All)
+    }
+
     fn give_up(&mut self, reason: DissectDrop) {
         self.drop = Some(reason);
     }
@@ -177,7 +190,7 @@ impl FlowDissector {
             return if last { HeadNeed::Done } else { HeadNeed::More };
         }
         if matches!(self.proto, AppProto::Unknown | AppProto::Tls) {
-            match tls::scan_client_stream(head) {
+            match tls::scan_client_stream_with(head, self.details()) {
                 Scan::Done(hello) => {
                     self.proto = AppProto::Tls;
                     self.client_hello = Some(Box::new(hello));
@@ -427,7 +440,10 @@ impl FlowDissector {
             match quic.on_client_datagram(payload) {
                 QuicProgress::ClientHelloComplete => {
                     self.quic_version = quic.version();
-                    let parsed = quic.client_hello().map(tls::parse_client_hello_message);
+                    let details = self.hello_details.unwrap_or(tls::Details::All);
+                    let parsed = quic
+                        .client_hello()
+                        .map(|msg| tls::parse_client_hello_message_with(msg, details));
                     match parsed {
                         Some(Ok(hello)) => self.client_hello = Some(Box::new(hello)),
                         Some(Err(reason)) => self.drop = Some(reason),

@@ -238,6 +238,13 @@ fn read_questions(
     memo: &mut NameMemo<Kept>,
 ) -> Result<usize, DnsError> {
     let mut pos = 12;
+    // Sized once: each question takes at least 5 bytes, so the claimed count is bounded by the
+    // message as well as by the cap.
+    out.questions = Vec::with_capacity(
+        usize::from(out.question_count)
+            .min(MAX_QUESTIONS_KEPT)
+            .min(msg.len().saturating_sub(pos) / 5),
+    );
     for _ in 0..out.question_count {
         let keep = out.questions.len() < MAX_QUESTIONS_KEPT;
         let (name, after) = if keep {
@@ -296,6 +303,12 @@ fn read_records(
     out: &mut DnsMessage,
     memo: &mut NameMemo<Kept>,
 ) -> Result<(), DnsError> {
+    // Sized once: each record takes at least 11 bytes (a root owner name and the fixed fields).
+    out.answers = Vec::with_capacity(
+        usize::from(out.answer_count)
+            .min(MAX_ANSWERS_KEPT)
+            .min(msg.len().saturating_sub(pos) / 11),
+    );
     for _ in 0..out.answer_count {
         if out.answers.len() < MAX_ANSWERS_KEPT {
             let (name, after, jumps) = read_name_memo(msg, pos, out, memo)?;

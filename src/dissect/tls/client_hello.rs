@@ -62,6 +62,24 @@ impl ClientHello {
 /// Parses one ClientHello handshake message (4-byte header included), e.g. from QUIC CRYPTO frames.
 /// Bytes after the message are ignored.
 pub fn parse_client_hello_message(msg: &[u8]) -> Result<ClientHello, &'static str> {
+    parse_client_hello_message_with(msg, Details::All)
+}
+
+/// Which fields of a [`ClientHello`] a parse fills. Both parse and validate the same way (same
+/// result, same errors); [`Details::NamesOnly`] leaves every list but `alpn` empty (`sni`, `alpn`,
+/// `legacy_version`, `ech_offered` and `extensions_error` are filled), for callers that read nothing
+/// else — no fingerprint, no export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Details {
+    All,
+    NamesOnly,
+}
+
+/// [`parse_client_hello_message`], filling the fields `details` asks for.
+pub fn parse_client_hello_message_with(
+    msg: &[u8],
+    details: Details,
+) -> Result<ClientHello, &'static str> {
     let (message, _) = next_message(msg).ok_or("truncated handshake header")?;
     if message.msg_type != CLIENT_HELLO {
         return Err("handshake message is not a ClientHello");
@@ -72,10 +90,10 @@ pub fn parse_client_hello_message(msg: &[u8]) -> Result<ClientHello, &'static st
     if message.whole.is_none() {
         return Err("truncated ClientHello");
     }
-    parse_body(message.body_so_far)
+    parse_body(message.body_so_far, details)
 }
 
-fn parse_body(body: &[u8]) -> Result<ClientHello, &'static str> {
+fn parse_body(body: &[u8], details: Details) -> Result<ClientHello, &'static str> {
     let (rest, hello) =
         parse_tls_handshake_client_hello(body).map_err(|_| "malformed ClientHello body")?;
     // tls-parser treats an extensions block that overruns the message as absent; it is an error.
@@ -84,10 +102,22 @@ fn parse_body(body: &[u8]) -> Result<ClientHello, &'static str> {
     }
     let mut out = ClientHello {
         legacy_version: hello.version.0,
-        cipher_suites: hello.ciphers.iter().map(|c| c.0).collect(),
         ..ClientHello::default()
     };
     let mut extensions = ext::Extensions::new(hello.ext.unwrap_or_default());
+    if details == Details::NamesOnly {
+        for (ext_type, ext_body) in extensions.by_ref() {
+            match ext_type {
+                ext::SERVER_NAME if out.sni.is_none() => out.sni = ext::server_name(ext_body),
+                ext::ALPN => out.alpn = ext::alpn(ext_body),
+                ext::ENCRYPTED_CLIENT_HELLO => out.ech_offered = true,
+                _ => {}
+            }
+        }
+        out.extensions_error = extensions.error;
+        return Ok(out);
+    }
+    out.cipher_suites = hello.ciphers.iter().map(|c| c.0).collect();
     // Counted first, so the type list is allocated once at its size.
     out.extensions = Vec::with_capacity(extensions.clone().count());
     for (ext_type, ext_body) in extensions.by_ref() {
@@ -111,6 +141,12 @@ fn parse_body(body: &[u8]) -> Result<ClientHello, &'static str> {
 
 /// Finds the ClientHello at the start of a client's TCP stream. See the module contract.
 pub fn scan_client_stream(head: &[u8]) -> Scan<ClientHello> {
+    scan_client_stream_with(head, Details::All)
+}
+
+/// [`scan_client_stream`], filling the fields `details` asks for (an SSLv2-compatible hello is
+/// always read whole).
+pub fn scan_client_stream_with(head: &[u8], details: Details) -> Scan<ClientHello> {
     match head.first() {
         None => return Scan::NeedMore,
         Some(&first) if first & 0x80 != 0 => return sslv2::scan(head),
@@ -145,7 +181,7 @@ pub fn scan_client_stream(head: &[u8]) -> Scan<ClientHello> {
             End::Invalid(reason) => Scan::Malformed(reason),
         };
     }
-    match parse_body(message.body_so_far) {
+    match parse_body(message.body_so_far, details) {
         Ok(hello) => Scan::Done(hello),
         Err(reason) => Scan::Malformed(reason),
     }
