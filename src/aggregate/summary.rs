@@ -451,3 +451,22 @@ impl Summary {
         b.finish(sources, stats, table)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Keys are counted by their text, whether or not they share an address.
+    #[test]
+    fn counts_merge_equal_keys_at_different_addresses() {
+        let elsewhere: &'static str = Box::leak(String::from("tcp").into_boxed_str());
+        let mut counts = Counts::default();
+        for key in ["tcp", "udp", elsewhere, "tcp"] {
+            counts.add(key);
+        }
+        let map = counts.into_map();
+        assert_eq!(map.get("tcp"), Some(&3));
+        assert_eq!(map.get("udp"), Some(&1));
+        assert_eq!(map.len(), 2);
+    }
+}

@@ -330,3 +330,44 @@ impl AsnDb {
         }))
     }
 }
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+    use crate::dissect::limits::geo::CACHE_ENTRIES;
+
+    /// The cache answers as the database does, first and later times, and stays within its cap.
+    #[test]
+    fn cache_answers_as_the_database_and_stays_bounded() {
+        let db = GeoDb::embedded();
+        let mut cache = GeoCache::default();
+        let addrs: [IpAddr; 4] = [
+            "8.8.8.8"
+                .parse()
+                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+            "10.1.2.3"
+                .parse()
+                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+            "2001:4860:4860::8888"
+                .parse()
+                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+            "1.1.1.1"
+                .parse()
+                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+        ];
+        for _ in 0..2 {
+            for ip in addrs {
+                assert_eq!(cache.lookup(&db, ip), db.lookup(ip), "{ip}");
+            }
+        }
+        assert_eq!(
+            cache.lookup(&db, addrs[1]),
+            GeoAnswer::Special(Special::Private)
+        );
+        for i in 0..(CACHE_ENTRIES as u32 + 10) {
+            let ip = IpAddr::V4(Ipv4Addr::from(0x0b00_0000 + i));
+            assert_eq!(cache.lookup(&db, ip), db.lookup(ip));
+            assert!(cache.answers.len() <= CACHE_ENTRIES);
+        }
+    }
+}

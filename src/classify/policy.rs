@@ -383,6 +383,22 @@ mod tests {
         assert_eq!(checked, Ok(Policy::embedded()));
     }
 
+    /// `restricts` gives the verdict's flag for every provider, without formatting the rule.
+    #[test]
+    fn restricts_agrees_with_verdict() {
+        let signatures = Signatures::embedded();
+        let policy = Policy::embedded();
+        assert!(!policy.restricts(None));
+        let mut restricted = 0;
+        for p in signatures.providers() {
+            let verdict = policy.verdict(Some(p));
+            assert_eq!(policy.restricts(Some(p)), verdict.restricted, "{}", p.id);
+            restricted += usize::from(verdict.restricted);
+        }
+        // The shipped policy restricts CN-controlled providers and allows others: both occur.
+        assert!(restricted > 0 && restricted < signatures.providers().len());
+    }
+
     /// The unchecked read still reports a provider id that is not in the set given.
     #[test]
     fn unknown_provider_is_still_reported_for_other_policies() {

@@ -194,3 +194,79 @@ pub fn run_hooked<H: ReplayHooks>(
         export_error,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// The reference data: `$AIWATCH_SHARED`, else `../shared` beside the crate, else `/work/shared`.
+    fn shared_dir() -> PathBuf {
+        if let Ok(p) = std::env::var("AIWATCH_SHARED") {
+            return PathBuf::from(p);
+        }
+        let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+        if beside.is_dir() {
+            return beside;
+        }
+        PathBuf::from("/work/shared")
+    }
+
+    fn captures(dir: &str) -> Vec<PathBuf> {
+        let dir = shared_dir().join(dir);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension()
+                    .is_some_and(|x| x == "pcap" || x == "pcapng" || x == "cap")
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// A plain replay (no export, no kept records) gives summary-only records; keeping the records
+    /// gives full ones. Both must summarise every reference capture identically: the summary, its
+    /// dissector drop counts, and the text printed.
+    #[test]
+    fn summary_only_records_summarise_like_full_records() {
+        let classifier = Arc::new(Classifier::default());
+        let mut files = captures("captures/ndpi/pcap");
+        files.extend(captures("captures/ja4/pcap"));
+        assert!(
+            files.len() > 100,
+            "reference captures in {:?}",
+            shared_dir()
+        );
+        let mut flows = 0;
+        for file in files {
+            let run_with = |keep_records: bool| {
+                let opts = ReplayOptions {
+                    files: vec![file.clone()],
+                    export: None,
+                    engine: EngineConfig::default(),
+                    classifier: Arc::clone(&classifier),
+                    keep_records,
+                };
+                let mut text = Vec::new();
+                let outcome = run(&opts, &mut text);
+                (outcome.map(|o| (o.summary, o.records.len())), text)
+            };
+            let (lean, lean_text) = run_with(false);
+            let (full, full_text) = run_with(true);
+            let at = file.display();
+            match (lean, full) {
+                (Ok((lean, kept)), Ok((full, _))) => {
+                    assert_eq!(kept, 0, "{at}: no records kept without asking");
+                    assert_eq!(lean, full, "{at}");
+                    flows += full.flows;
+                }
+                (Err(lean), Err(full)) => assert_eq!(lean, full, "{at}"),
+                (lean, full) => panic!("{at}: {:?} vs {:?}", lean.err(), full.err()),
+            }
+            assert_eq!(lean_text, full_text, "{at}");
+        }
+        assert!(flows > 1000, "{flows} flows");
+    }
+}

@@ -386,3 +386,49 @@ fn read_rdata(
     };
     Ok((data, None))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A response to `Www.Example.COM A`: a CNAME to `cdn.edge.net`, an A record whose owner points
+    /// at the CNAME's target, and one whose owner points at that owner (two jumps). Offsets are
+    /// hand computed: question name at 12, answers at 33, 59 and 75, CNAME target at 45.
+    fn response(third_owner: [u8; 2]) -> Vec<u8> {
+        let mut m = vec![0x12, 0x34, 0x81, 0x80, 0, 1, 0, 3, 0, 0, 0, 0];
+        m.extend([3, b'W', b'w', b'w', 7]);
+        m.extend(b"Example");
+        m.extend([3, b'C', b'O', b'M', 0, 0, 1, 0, 1]);
+        assert_eq!(m.len(), 33);
+        m.extend([0xc0, 12, 0, 5, 0, 1, 0, 0, 0, 60, 0, 14]);
+        m.extend([
+            3, b'c', b'd', b'n', 4, b'e', b'd', b'g', b'e', 3, b'n', b'e', b't', 0,
+        ]);
+        assert_eq!(m.len(), 59);
+        m.extend([0xc0, 45, 0, 1, 0, 1, 0, 0, 0, 30, 0, 4, 192, 0, 2, 1]);
+        assert_eq!(m.len(), 75);
+        m.extend(third_owner);
+        m.extend([0, 1, 0, 1, 0, 0, 0, 30, 0, 4, 192, 0, 2, 2]);
+        m
+    }
+
+    /// Names copied from earlier ones read exactly as walking them does.
+    #[test]
+    fn names_pointing_at_earlier_names_read_as_walked() {
+        let msg = response([0xc0, 59]);
+        let parsed = parse_message(&msg).expect("header present");
+        assert_eq!(parsed.stopped, None);
+        let names: Vec<&str> = parsed.answers.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["www.example.com", "cdn.edge.net", "cdn.edge.net"]);
+        assert_eq!(parsed.answers[0].data, RData::Cname("cdn.edge.net".into()));
+        for (answer, at) in parsed.answers.iter().zip([33, 59, 75]) {
+            let (walked, _) = name::read_name(&msg, at).expect("valid name");
+            assert_eq!(answer.name, walked);
+        }
+        // The third owner pointing at itself is a forward pointer, as when walked.
+        let msg = response([0xc0, 75]);
+        let parsed = parse_message(&msg).expect("header present");
+        assert_eq!(parsed.stopped, Some(DnsError::ForwardPointer));
+        assert_eq!(parsed.answers.len(), 2);
+    }
+}

@@ -222,6 +222,22 @@ mod tests {
     }
 
     #[test]
+    fn memo_copies_only_single_pointers_backwards_within_the_jump_cap() {
+        // "a" at 0; at 3 a pointer to it; at 5 a label then a pointer (not a single pointer).
+        let msg = [1, b'a', 0, 0xc0, 0x00, 1, b'b', 0xc0, 0x00];
+        let mut memo = NameMemo::default();
+        assert_eq!(memo.lookup(&msg, 3), None, "nothing remembered yet");
+        memo.remember(0, 0, 'q');
+        assert_eq!(memo.lookup(&msg, 3), Some(('q', 5, 1)));
+        assert_eq!(memo.lookup(&msg, 5), None, "a label first: walked");
+        assert_eq!(memo.lookup(&msg, 0), None, "not a pointer");
+        // A name that took the most jumps allowed cannot be reached by one more.
+        let mut full = NameMemo::default();
+        full.remember(0, MAX_POINTER_JUMPS, 'q');
+        assert_eq!(full.lookup(&msg, 3), None);
+    }
+
+    #[test]
     fn dots_and_unprintable_bytes_become_question_marks() {
         // The name "a.B" as one label at 0; at 5 the label "\x00\x7f" and a pointer back to it.
         let msg = [3, b'a', b'.', b'B', 0, 2, 0x00, 0x7f, 0xc0, 0x00];

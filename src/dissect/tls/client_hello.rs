@@ -186,3 +186,77 @@ pub fn scan_client_stream_with(head: &[u8], details: Details) -> Scan<ClientHell
         Err(reason) => Scan::Malformed(reason),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A ClientHello body (RFC 8446 §4.1.2 layout) with TLS 1.2 legacy version, two suites, the
+    /// given extensions block (without its length), hand assembled.
+    fn body(extensions: &[u8]) -> Vec<u8> {
+        let mut b = vec![0x03, 0x03];
+        b.extend([0u8; 32]); // random
+        b.push(0); // session id
+        b.extend([0x00, 0x04, 0x13, 0x01, 0xc0, 0x2f]); // cipher suites
+        b.extend([0x01, 0x00]); // compression: null
+        b.extend((extensions.len() as u16).to_be_bytes());
+        b.extend(extensions);
+        b
+    }
+
+    fn extensions(tail: &[u8]) -> Vec<u8> {
+        let mut e = Vec::new();
+        // server_name: list of one host_name "Example.com".
+        e.extend([0x00, 0x00, 0x00, 0x10, 0x00, 0x0e, 0x00, 0x00, 0x0b]);
+        e.extend(b"Example.com");
+        // ALPN: "h2", "http/1.1".
+        e.extend([0x00, 0x10, 0x00, 0x0e, 0x00, 0x0c, 0x02]);
+        e.extend(b"h2");
+        e.push(0x08);
+        e.extend(b"http/1.1");
+        // supported_groups: x25519, secp256r1.
+        e.extend([0x00, 0x0a, 0x00, 0x06, 0x00, 0x04, 0x00, 0x1d, 0x00, 0x17]);
+        // encrypted_client_hello, empty.
+        e.extend([0xfe, 0x0d, 0x00, 0x00]);
+        e.extend(tail);
+        e
+    }
+
+    /// `Details::NamesOnly` reads the same names and reports the same problems as a full parse,
+    /// and leaves the other lists empty.
+    #[test]
+    fn names_only_parse_keeps_names_and_errors() {
+        // The second body ends with an extension claiming 256 bytes with 2 present.
+        let cases = [
+            (body(&extensions(&[])), None),
+            (
+                body(&extensions(&[0x00, 0x15, 0x01, 0x00, 0xaa, 0xbb])),
+                Some("extension overruns the extensions block"),
+            ),
+        ];
+        for (bytes, error) in cases {
+            let full = parse_body(&bytes, Details::All).expect("valid body");
+            let lean = parse_body(&bytes, Details::NamesOnly).expect("valid body");
+            assert_eq!(full.sni.as_deref(), Some("Example.com"));
+            assert_eq!(full.alpn, vec![b"h2".to_vec(), b"http/1.1".to_vec()]);
+            assert_eq!(full.extensions, vec![0x0000, 0x0010, 0x000a, 0xfe0d]);
+            assert_eq!(full.cipher_suites, vec![0x1301, 0xc02f]);
+            assert_eq!(full.supported_groups, vec![0x001d, 0x0017]);
+            assert_eq!(full.extensions_error, error);
+            assert_eq!(
+                (lean.sni, lean.alpn, lean.legacy_version, lean.ech_offered),
+                (full.sni, full.alpn, 0x0303, true)
+            );
+            assert_eq!(lean.extensions_error, error);
+            assert!(lean.extensions.is_empty() && lean.cipher_suites.is_empty());
+            assert!(lean.supported_groups.is_empty());
+        }
+        // A body cut inside the cipher suites is refused by both, with one reason.
+        let cut = &body(&[])[..36];
+        assert_eq!(
+            parse_body(cut, Details::All),
+            parse_body(cut, Details::NamesOnly)
+        );
+        assert!(parse_body(cut, Details::All).is_err());
+    }
+}
