@@ -333,12 +333,18 @@ impl SummaryBuilder {
 
     pub fn finish(self, sources: &[String], stats: &EngineStats, table: &TableStats) -> Summary {
         let mut top: Vec<Talker> = self.talkers.into_values().collect();
-        top.sort_by(|a, b| {
+        let by_traffic = |a: &Talker, b: &Talker| {
             (b.sent_bytes + b.received_bytes)
                 .cmp(&(a.sent_bytes + a.received_bytes))
                 .then(a.ip.cmp(&b.ip))
-        });
-        top.truncate(TOP_TALKERS);
+        };
+        // Only the first few are kept: select them, then sort those (the order is total: one
+        // talker per address).
+        if top.len() > TOP_TALKERS {
+            top.select_nth_unstable_by(TOP_TALKERS - 1, by_traffic);
+            top.truncate(TOP_TALKERS);
+        }
+        top.sort_by(by_traffic);
         let mut by_jurisdiction: Vec<JurisdictionRow> = self
             .by_jurisdiction
             .into_iter()
