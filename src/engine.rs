@@ -2,13 +2,14 @@
 //! packet time only (`handle_frame`, `poll_timeout`, `handle_timeout`, `finish`); it owns no thread,
 //! does no I/O and reads no clock, so a replay is deterministic and tests can drive it directly.
 
-use crate::aggregate::record::{FLOW_SCHEMA, FlowRecord, TlsFacts, proto_name};
+use crate::aggregate::record::{
+    FLOW_SCHEMA, FlowRecord, FlowTotals, ProviderRef, TlsFacts, proto_name,
+};
 use crate::aggregate::summary::SummaryBuilder;
 use crate::classify::Classifier;
 use crate::classify::encrypted_dns::{encrypted_dns_kind, kind_by_alpn};
-use crate::classify::geo::GeoCache;
+use crate::classify::geo::{GeoAnswer, GeoCache};
 use crate::classify::names::{NameCache, NameHit};
-use crate::classify::signatures::ProviderRecord;
 use crate::decode::{Decoded, Decoder, L4, Malformed, Packet, fragments::FragmentLimits};
 use crate::dissect::dns::{DnsMessage, is_mdns_or_llmnr, resolve_chain};
 use crate::dissect::limits::names::DEFAULT_CAPACITY;
@@ -18,6 +19,7 @@ use crate::flow::{Direction, EndReason, EndedFlow, Flow, FlowLimits, FlowTable, 
 use crate::frame::Frame;
 use crate::time::{NANOS_PER_SEC, Timestamp};
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 /// Everything the engine can be tuned with.
@@ -99,6 +101,8 @@ pub struct Engine {
     /// Packet time of the next timeout sweep (sweeps run at most once per second of packet time).
     next_sweep: Timestamp,
     records: Vec<FlowRecord>,
+    /// What a summary-only engine keeps of ended flows instead of records.
+    facts: Vec<SummaryFacts>,
     /// What the records need of each new flow's dissection.
     needs: FlowNeeds,
     summary_only: bool,
@@ -134,6 +138,7 @@ impl Engine {
             stats: EngineStats::default(),
             next_sweep: Timestamp::ZERO,
             records: Vec::new(),
+            facts: Vec::new(),
             needs,
             summary_only: config.summary_only,
             geo_cache: GeoCache::default(),
@@ -229,23 +234,29 @@ impl Engine {
     pub fn fold_active(&self, builder: &mut SummaryBuilder) {
         let mut countries = GeoCache::default();
         for f in self.flows.iter() {
-            builder.add(&summary_record(
-                f,
-                "active",
-                &self.classifier,
-                &mut countries,
-            ));
+            let facts = summary_facts(f, "active", &self.classifier, &mut countries);
+            builder.add_totals(&facts.totals(&self.classifier));
         }
     }
 
-    /// Takes the records of flows that ended since the last call, in the order they ended.
+    /// Takes the records of flows that ended since the last call, in the order they ended. A
+    /// summary-only engine keeps no records: see [`Engine::drain_summary_facts`].
     pub fn drain_records(&mut self) -> std::vec::Drain<'_, FlowRecord> {
         self.records.drain(..)
     }
 
+    /// Takes what a summary-only engine ([`EngineConfig::summary_only`]) kept of the flows that
+    /// ended since the last call, in the order they ended (empty for other engines). Fold them
+    /// with [`SummaryFacts::totals`] and this engine's classifier.
+    pub fn drain_summary_facts(&mut self) -> std::vec::Drain<'_, SummaryFacts> {
+        self.facts.drain(..)
+    }
+
     fn collect_ended(&mut self) {
         let ended = self.flows.drain_ended();
-        if self.records.is_empty() && self.records.capacity() < ended.len() {
+        if self.summary_only {
+            self.facts.reserve(ended.len());
+        } else if self.records.is_empty() && self.records.capacity() < ended.len() {
             // A fresh buffer: growing the drained one would copy its whole old capacity.
             self.records = Vec::with_capacity(ended.len());
         } else {
@@ -274,17 +285,16 @@ impl Engine {
             if let Some(reason) = f.data.dissect.take_drop() {
                 *self.stats.dissect_drops.entry(reason).or_insert(0) += 1;
             }
-            let record = if self.summary_only {
-                summary_record(
+            if self.summary_only {
+                self.facts.push(summary_facts(
                     &ended.flow,
                     ended.reason.as_str(),
                     &self.classifier,
                     &mut self.geo_cache,
-                )
+                ));
             } else {
-                record_of(ended, &self.classifier)
-            };
-            self.records.push(record);
+                self.records.push(record_of(ended, &self.classifier));
+            }
         }
     }
 }
@@ -444,15 +454,59 @@ fn active_record(f: &Flow<FlowState>, classifier: &Classifier) -> FlowRecord {
     record_base(f, d.client_hello(), d.server_hello(), "active", classifier)
 }
 
-/// The record of a flow as the run summary reads it (see [`EngineConfig::summary_only`]): what
-/// `record_base` gives for the fields the summary reads, every other field empty. Names are
+/// What the run summary reads of a flow, kept by summary-only engines instead of a
+/// [`FlowRecord`] (see [`EngineConfig::summary_only`]): plain values, nothing allocated. The
+/// provider is an index into the engine's classifier's signature set.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SummaryFacts {
+    pub ts_start: Timestamp,
+    pub ts_end: Timestamp,
+    pub proto: &'static str,
+    pub end_reason: &'static str,
+    pub client_ip: IpAddr,
+    pub c2s_packets: u64,
+    pub c2s_bytes: u64,
+    pub s2c_packets: u64,
+    pub s2c_bytes: u64,
+    pub dst_country: GeoAnswer,
+    pub encrypted_dns_kind: Option<&'static str>,
+    /// Index in `classifier.signatures.providers()`.
+    pub provider: Option<usize>,
+    pub restricted: bool,
+}
+
+impl SummaryFacts {
+    /// The summary's view of the flow, the provider looked up in `classifier` (the engine's).
+    pub fn totals<'a>(&'a self, classifier: &'a Classifier) -> FlowTotals<'a> {
+        FlowTotals {
+            ts_start: self.ts_start,
+            ts_end: self.ts_end,
+            proto: self.proto,
+            end_reason: self.end_reason,
+            client_ip: self.client_ip,
+            c2s_packets: self.c2s_packets,
+            c2s_bytes: self.c2s_bytes,
+            s2c_packets: self.s2c_packets,
+            s2c_bytes: self.s2c_bytes,
+            dst_country: self.dst_country.as_str(),
+            encrypted_dns_kind: self.encrypted_dns_kind,
+            provider: self
+                .provider
+                .and_then(|i| classifier.signatures.providers().get(i))
+                .map(ProviderRef::from),
+            restricted: self.restricted,
+        }
+    }
+}
+
+/// What the summary reads of a flow: what `record_base` gives for those fields. Names are
 /// borrowed for classification, not copied.
-fn summary_record(
+fn summary_facts(
     f: &Flow<FlowState>,
     end_reason: &'static str,
     classifier: &Classifier,
     countries: &mut GeoCache,
-) -> FlowRecord {
+) -> SummaryFacts {
     let server = f.server();
     let d = &f.data.dissect;
     let client_hello = d.client_hello();
@@ -484,59 +538,20 @@ fn summary_record(
         _ => None,
     };
     let class = classifier.classify_summary(names.get(..count).unwrap_or_default(), server.ip, ja4);
-    let edns = encrypted_dns_of(f.key.proto, server.port, server.ip, client_hello);
-    FlowRecord {
-        provider: class.provider.map(ProviderRecord::from),
-        restricted: class.restricted,
-        dst_country: countries
-            .lookup(&classifier.geo, server.ip)
-            .as_str()
-            .to_string(),
-        encrypted_dns: edns.is_some(),
-        encrypted_dns_kind: edns,
-        ..counters_record(f, end_reason)
-    }
-}
-
-/// A record with a flow's key, times and counters, and every other field empty.
-fn counters_record(f: &Flow<FlowState>, end_reason: &'static str) -> FlowRecord {
-    let (client, server) = (f.client(), f.server());
-    FlowRecord {
-        schema: FLOW_SCHEMA,
+    SummaryFacts {
         ts_start: f.first_ts,
         ts_end: f.last_ts,
         proto: proto_name(f.key.proto),
-        client_ip: client.ip,
-        client_port: client.port,
-        server_ip: server.ip,
-        server_port: server.port,
-        vlan: f.key.vlan,
-        tunnel: f.tunnel.map(|t| t.as_str()),
+        end_reason,
+        client_ip: f.client().ip,
         c2s_packets: f.c2s.packets,
         c2s_bytes: f.c2s.bytes,
-        c2s_payload_bytes: f.c2s.payload_bytes,
         s2c_packets: f.s2c.packets,
         s2c_bytes: f.s2c.bytes,
-        s2c_payload_bytes: f.s2c.payload_bytes,
-        end_reason,
-        app: None,
-        server_name: None,
-        name_source: None,
-        dns_name: None,
-        dns_chain: Vec::new(),
-        http_host: None,
-        tls: None,
-        quic_version: None,
-        dns: None,
-        encrypted_dns: false,
-        encrypted_dns_kind: None,
-        provider: None,
-        matched: None,
-        dst_country: String::new(),
-        dst_asn: None,
-        dst_as_org: None,
-        restricted: false,
-        policy_rule: String::new(),
+        dst_country: countries.lookup(&classifier.geo, server.ip),
+        encrypted_dns_kind: encrypted_dns_of(f.key.proto, server.port, server.ip, client_hello),
+        provider: class.provider_index,
+        restricted: class.restricted,
     }
 }
 

@@ -11,7 +11,7 @@
 //! Bounded: one bucket per window that saw a flow; `MAX_SPREAD_WINDOWS` caps the windows one flow is
 //! spread over (a longer flow puts the rest of its bytes in its last window).
 
-use super::record::FlowRecord;
+use super::record::FlowTotals;
 use crate::time::{NANOS_PER_SEC, Timestamp};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -75,11 +75,11 @@ impl SeriesBuilder {
         }
     }
 
-    pub fn add(&mut self, r: &FlowRecord) {
+    pub fn add(&mut self, r: &FlowTotals<'_>) {
         if r.c2s_bytes == 0 {
             return;
         }
-        let provider = r.provider.as_ref();
+        let provider = r.provider;
         let buckets = &mut self.buckets;
         spread_each(
             r.ts_start,

@@ -4,7 +4,7 @@
 //! destination address's country, by provider, and by internal host × provider. Every list is sorted
 //! by bytes sent, ties broken by key, so the output is deterministic.
 
-use super::record::FlowRecord;
+use super::record::{FlowRecord, FlowTotals};
 use super::series::{Series, SeriesBuilder};
 use crate::engine::EngineStats;
 use crate::flow::TableStats;
@@ -34,7 +34,7 @@ pub struct Totals {
 }
 
 impl Totals {
-    fn add(&mut self, r: &FlowRecord) {
+    fn add(&mut self, r: &FlowTotals<'_>) {
         self.sent_bytes += r.c2s_bytes;
         self.sent_packets += r.c2s_packets;
         self.received_bytes += r.s2c_bytes;
@@ -53,7 +53,7 @@ struct Group {
 }
 
 impl Group {
-    fn add(&mut self, r: &FlowRecord) {
+    fn add(&mut self, r: &FlowTotals<'_>) {
         self.totals.add(r);
         self.hosts.insert(r.client_ip);
         if r.restricted {
@@ -239,6 +239,11 @@ impl SummaryBuilder {
     }
 
     pub fn add(&mut self, r: &FlowRecord) {
+        self.add_totals(&r.totals());
+    }
+
+    /// [`SummaryBuilder::add`] from what the summary reads of a flow.
+    pub fn add_totals(&mut self, r: &FlowTotals<'_>) {
         self.flows += 1;
         self.series.add(r);
         self.by_proto.add(r.proto);
@@ -252,11 +257,11 @@ impl SummaryBuilder {
         t.flows += 1;
         t.sent_bytes += r.c2s_bytes;
         t.received_bytes += r.s2c_bytes;
-        match self.by_country.get_mut(&r.dst_country) {
+        match self.by_country.get_mut(r.dst_country) {
             Some(g) => g.add(r),
             None => self
                 .by_country
-                .entry(r.dst_country.clone())
+                .entry(r.dst_country.to_string())
                 .or_default()
                 .add(r),
         }
@@ -275,53 +280,53 @@ impl SummaryBuilder {
                 row.kinds.sort_unstable();
             }
         }
-        let Some(p) = &r.provider else { return };
+        let Some(p) = r.provider else { return };
         self.ai.add(r);
         if r.restricted {
             self.restricted.add(r);
         }
         // Each key is copied only the first time it is seen.
-        let (group, providers) = match self.by_jurisdiction.get_mut(&p.jurisdiction) {
+        let (group, providers) = match self.by_jurisdiction.get_mut(p.jurisdiction) {
             Some(entry) => entry,
             None => self
                 .by_jurisdiction
-                .entry(p.jurisdiction.clone())
+                .entry(p.jurisdiction.to_string())
                 .or_default(),
         };
         group.add(r);
-        if !providers.contains_key(&p.id) {
-            providers.insert(p.id.clone(), ());
+        if !providers.contains_key(p.id) {
+            providers.insert(p.id.to_string(), ());
         }
-        if !self.by_provider.contains_key(&p.id) {
+        if !self.by_provider.contains_key(p.id) {
             let row = ProviderRow {
-                provider: p.id.clone(),
-                name: p.name.clone(),
-                jurisdiction: p.jurisdiction.clone(),
+                provider: p.id.to_string(),
+                name: p.name.to_string(),
+                jurisdiction: p.jurisdiction.to_string(),
                 category: p.category.as_str().to_string(),
                 restricted: r.restricted,
                 totals: Totals::default(),
                 last_seen: String::new(),
             };
             self.by_provider
-                .insert(p.id.clone(), (Group::default(), row, r.ts_end));
+                .insert(p.id.to_string(), (Group::default(), row, r.ts_end));
         }
-        if let Some((group, row, last_seen)) = self.by_provider.get_mut(&p.id) {
+        if let Some((group, row, last_seen)) = self.by_provider.get_mut(p.id) {
             group.add(r);
             row.restricted |= r.restricted;
             // RFC 3339 text of fixed width orders as time does: the latest end is the greatest text.
             *last_seen = (*last_seen).max(r.ts_end);
         }
-        let hosts = match self.host_provider.get_mut(&p.id) {
+        let hosts = match self.host_provider.get_mut(p.id) {
             Some(hosts) => hosts,
-            None => self.host_provider.entry(p.id.clone()).or_default(),
+            None => self.host_provider.entry(p.id.to_string()).or_default(),
         };
         let (group, row) = hosts.entry(r.client_ip).or_insert_with(|| {
             (
                 Group::default(),
                 HostProviderRow {
                     host: r.client_ip,
-                    provider: p.id.clone(),
-                    jurisdiction: p.jurisdiction.clone(),
+                    provider: p.id.to_string(),
+                    jurisdiction: p.jurisdiction.to_string(),
                     restricted: r.restricted,
                     totals: Totals::default(),
                 },

@@ -49,6 +49,8 @@ pub struct Classification {
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SummaryClass<'a> {
     pub provider: Option<&'a Provider>,
+    /// Index of `provider` in the signature set's [`Signatures::providers`].
+    pub provider_index: Option<usize>,
     pub restricted: bool,
 }
 
@@ -87,9 +89,11 @@ impl Classifier {
         server: IpAddr,
         ja4: impl FnOnce() -> Option<String>,
     ) -> SummaryClass<'_> {
-        let provider = self.lookup(names, server, ja4).map(|m| m.provider);
+        let hit = self.lookup(names, server, ja4);
+        let provider = hit.map(|m| m.provider);
         SummaryClass {
             provider,
+            provider_index: hit.map(|m| m.provider_index),
             restricted: self.policy.restricts(provider),
         }
     }

@@ -115,6 +115,7 @@ pub fn run_hooked<H: ReplayHooks>(
     let mut engine = Engine::new(config, Arc::clone(&opts.classifier));
     let mut records = Vec::new();
     let mut summary = SummaryBuilder::with_window(export_opts.window_secs);
+    let classifier = &*opts.classifier;
     let take = |engine: &mut Engine,
                 summary: &mut SummaryBuilder,
                 records: &mut Vec<FlowRecord>,
@@ -125,6 +126,9 @@ pub fn run_hooked<H: ReplayHooks>(
             if keep {
                 records.push(r);
             }
+        }
+        for facts in engine.drain_summary_facts() {
+            summary.add_totals(&facts.totals(classifier));
         }
     };
     let mut read_error = None;
