@@ -94,8 +94,8 @@ impl SeriesBuilder {
                     if r.restricted {
                         b.restricted += bytes;
                     }
-                    add_to(&mut b.by_jurisdiction, &p.jurisdiction, bytes);
-                    add_to(&mut b.by_provider, &p.id, bytes);
+                    add_to(&mut b.by_jurisdiction, p.jurisdiction, bytes);
+                    add_to(&mut b.by_provider, p.id, bytes);
                 }
             },
         );
