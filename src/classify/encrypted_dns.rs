@@ -61,13 +61,13 @@ const DOH_NAMES: &[&str] = &[
     "doh.360.cn",
 ];
 
-/// The last byte of each of [`DOH_NAMES`], compared before the whole name.
-const DOH_LAST_BYTES: [u8; DOH_NAMES.len()] = {
-    let mut out = [0u8; DOH_NAMES.len()];
+/// Each of [`DOH_NAMES`] with its last byte, which is compared before the whole name.
+const DOH_BY_LAST_BYTE: [(u8, &str); DOH_NAMES.len()] = {
+    let mut out = [(0u8, ""); DOH_NAMES.len()];
     let mut i = 0;
     while i < DOH_NAMES.len() {
         let name = DOH_NAMES[i].as_bytes();
-        out[i] = name[name.len() - 1];
+        out[i] = (name[name.len() - 1], DOH_NAMES[i]);
         i += 1;
     }
     out
@@ -152,16 +152,13 @@ pub fn is_doh_name(name: &str) -> bool {
     let Some(last) = name.as_bytes().last().map(u8::to_ascii_lowercase) else {
         return false;
     };
-    DOH_NAMES
-        .iter()
-        .zip(DOH_LAST_BYTES)
-        .any(|(known, known_last)| {
-            last == known_last && name.len() >= known.len() && {
-                let split = name.len() - known.len();
-                let (head, tail) = name.split_at_checked(split).unwrap_or(("", ""));
-                tail.eq_ignore_ascii_case(known) && (head.is_empty() || head.ends_with('.'))
-            }
-        })
+    DOH_BY_LAST_BYTE.iter().any(|&(known_last, known)| {
+        last == known_last && name.len() >= known.len() && {
+            let split = name.len() - known.len();
+            let (head, tail) = name.split_at_checked(split).unwrap_or(("", ""));
+            tail.eq_ignore_ascii_case(known) && (head.is_empty() || head.ends_with('.'))
+        }
+    })
 }
 
 /// DNS over QUIC or TLS announced by ALPN in the ClientHello: `doq` (RFC 9250 §4.1.1; its drafts
