@@ -171,10 +171,16 @@ pub fn spread_each(
     for w in first..=last {
         let lo = s.max(w.saturating_mul(window_ns));
         let hi = e.min(w.saturating_add(1).saturating_mul(window_ns));
+        let span = hi.saturating_sub(lo);
         let share = if w == last {
             bytes - given
+        } else if let (Some(product), Ok(duration)) =
+            (bytes.checked_mul(span), u64::try_from(duration))
+        {
+            // The same integer quotient, without 128-bit division when the product fits.
+            product / duration
         } else {
-            (u128::from(bytes) * u128::from(hi.saturating_sub(lo)) / duration) as u64
+            (u128::from(bytes) * u128::from(span) / duration) as u64
         };
         given += share;
         each(w, share);
