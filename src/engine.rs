@@ -255,7 +255,11 @@ impl Engine {
     fn collect_ended(&mut self) {
         let ended = self.flows.drain_ended();
         if self.summary_only {
-            self.facts.reserve(ended.len());
+            if self.facts.is_empty() && self.facts.capacity() < ended.len() {
+                self.facts = Vec::with_capacity(ended.len());
+            } else {
+                self.facts.reserve(ended.len());
+            }
         } else if self.records.is_empty() && self.records.capacity() < ended.len() {
             // A fresh buffer: growing the drained one would copy its whole old capacity.
             self.records = Vec::with_capacity(ended.len());
