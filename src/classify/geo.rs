@@ -244,14 +244,51 @@ impl GeoDb {
         let Some(record) = result.decode::<CountryRecord<'_>>()? else {
             return Ok(GeoAnswer::Unknown);
         };
-        let code = record
-            .country_code
-            .or(record.country.and_then(|c| c.iso_code))
-            .or(record.registered_country.and_then(|c| c.iso_code));
-        Ok(code
-            .and_then(country_code)
-            .map_or(GeoAnswer::Unknown, GeoAnswer::Country))
+        Ok(answer_of(record))
     }
+
+    /// [`GeoDb::lookup`], with the answers of the database records already decoded kept in
+    /// `records` by record offset (many addresses share one record: one per country).
+    fn lookup_by_record(
+        &self,
+        ip: IpAddr,
+        records: &mut HashMap<usize, GeoAnswer, Fast>,
+    ) -> GeoAnswer {
+        let ip = ip.to_canonical();
+        if let Some(special) = Special::of(ip) {
+            return GeoAnswer::Special(special);
+        }
+        let Ok(result) = self.reader.lookup(ip) else {
+            return GeoAnswer::Unknown;
+        };
+        // No record: what decoding gives too.
+        let Some(offset) = result.offset() else {
+            return GeoAnswer::Unknown;
+        };
+        if let Some(answer) = records.get(&offset) {
+            return *answer;
+        }
+        let answer = match result.decode::<CountryRecord<'_>>() {
+            Ok(Some(record)) => answer_of(record),
+            Ok(None) | Err(_) => GeoAnswer::Unknown,
+        };
+        if records.len() >= crate::dissect::limits::geo::CACHE_ENTRIES {
+            records.clear();
+        }
+        records.insert(offset, answer);
+        answer
+    }
+}
+
+/// The country of a decoded record: `country_code`, else `country.iso_code`, else
+/// `registered_country.iso_code`.
+fn answer_of(record: CountryRecord<'_>) -> GeoAnswer {
+    let code = record
+        .country_code
+        .or(record.country.and_then(|c| c.iso_code))
+        .or(record.registered_country.and_then(|c| c.iso_code));
+    code.and_then(country_code)
+        .map_or(GeoAnswer::Unknown, GeoAnswer::Country)
 }
 
 /// Remembers [`GeoDb::lookup`] answers by address, for one owner (an engine): many flows go to the
@@ -259,8 +296,12 @@ impl GeoDb {
 /// [`CACHE_ENTRIES`](crate::dissect::limits::geo::CACHE_ENTRIES): when full it is emptied.
 #[derive(Debug, Default)]
 pub struct GeoCache {
-    answers: HashMap<IpAddr, GeoAnswer, foldhash::fast::RandomState>,
+    answers: HashMap<IpAddr, GeoAnswer, Fast>,
+    /// Answers by database record offset, for addresses not seen before.
+    records: HashMap<usize, GeoAnswer, Fast>,
 }
+
+type Fast = foldhash::fast::RandomState;
 
 impl GeoCache {
     /// `db.lookup(ip)`, from the cache when `ip` was looked up before.
@@ -268,7 +309,7 @@ impl GeoCache {
         if let Some(answer) = self.answers.get(&ip) {
             return *answer;
         }
-        let answer = db.lookup(ip);
+        let answer = db.lookup_by_record(ip, &mut self.records);
         if self.answers.len() >= crate::dissect::limits::geo::CACHE_ENTRIES {
             self.answers.clear();
         }

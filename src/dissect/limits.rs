@@ -125,7 +125,7 @@ pub mod gquic {
 
 /// The engine's cache of destination countries (`classify::geo::GeoCache`).
 pub mod geo {
-    /// Addresses whose country is remembered; when full, the cache is emptied and refilled (a
-    /// lookup is pure, so this only costs repeated lookups).
+    /// Addresses (and database records) whose country is remembered; when full, a cache is emptied
+    /// and refilled (a lookup is pure, so this only costs repeated lookups).
     pub const CACHE_ENTRIES: usize = 16 * 1024;
 }
