@@ -14,7 +14,7 @@
 use super::record::FlowTotals;
 use crate::time::{NANOS_PER_SEC, Timestamp};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub const DEFAULT_WINDOW_SECS: u64 = 60;
 /// At most this many windows per flow (a week of one-minute windows).
@@ -57,7 +57,8 @@ struct Bucket {
 #[derive(Clone, Debug)]
 pub struct SeriesBuilder {
     window_ns: u64,
-    buckets: BTreeMap<u64, Bucket>,
+    /// By window index; put in window order at the end.
+    buckets: HashMap<u64, Bucket, foldhash::fast::RandomState>,
 }
 
 impl Default for SeriesBuilder {
@@ -71,7 +72,7 @@ impl SeriesBuilder {
     pub fn new(window_secs: u64) -> Self {
         SeriesBuilder {
             window_ns: window_secs.max(1).saturating_mul(NANOS_PER_SEC),
-            buckets: BTreeMap::new(),
+            buckets: HashMap::default(),
         }
     }
 
@@ -113,15 +114,19 @@ impl SeriesBuilder {
             by_jurisdiction: b.by_jurisdiction,
             by_provider: b.by_provider,
         };
-        let first = self.buckets.keys().next().copied();
-        let last = self.buckets.keys().next_back().copied();
+        let first = self.buckets.keys().min().copied();
+        let last = self.buckets.keys().max().copied();
         let dense = matches!((first, last), (Some(f), Some(l)) if l - f < MAX_DENSE_WINDOWS);
         let mut buckets = self.buckets;
         let intervals = match (first, last) {
             (Some(f), Some(l)) if dense => (f..=l)
                 .map(|w| interval(w, buckets.remove(&w).unwrap_or_default()))
                 .collect(),
-            _ => buckets.into_iter().map(|(w, b)| interval(w, b)).collect(),
+            _ => {
+                let mut sorted: Vec<(u64, Bucket)> = buckets.into_iter().collect();
+                sorted.sort_unstable_by_key(|(w, _)| *w);
+                sorted.into_iter().map(|(w, b)| interval(w, b)).collect()
+            }
         };
         Series {
             window_secs: window_ns / NANOS_PER_SEC,
