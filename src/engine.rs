@@ -2,10 +2,13 @@
 //! packet time only (`handle_frame`, `poll_timeout`, `handle_timeout`, `finish`); it owns no thread,
 //! does no I/O and reads no clock, so a replay is deterministic and tests can drive it directly.
 
-use crate::aggregate::record::{FLOW_SCHEMA, FlowRecord, TlsFacts, proto_name};
+use crate::aggregate::record::{
+    FLOW_SCHEMA, FlowRecord, FlowTotals, ProviderRef, TlsFacts, proto_name,
+};
 use crate::aggregate::summary::SummaryBuilder;
 use crate::classify::Classifier;
 use crate::classify::encrypted_dns::{encrypted_dns_kind, kind_by_alpn};
+use crate::classify::geo::{GeoAnswer, GeoCache};
 use crate::classify::names::{NameCache, NameHit};
 use crate::decode::{Decoded, Decoder, L4, Malformed, Packet, fragments::FragmentLimits};
 use crate::dissect::dns::{DnsMessage, is_mdns_or_llmnr, resolve_chain};
@@ -16,6 +19,7 @@ use crate::flow::{Direction, EndReason, EndedFlow, Flow, FlowLimits, FlowTable, 
 use crate::frame::Frame;
 use crate::time::{NANOS_PER_SEC, Timestamp};
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 /// Everything the engine can be tuned with.
@@ -29,6 +33,11 @@ pub struct EngineConfig {
     /// summary reads them, and work whose sole use is an unread field is skipped: the server
     /// certificate's names are parsed only for flows whose ClientHello had no SNI.
     pub full_records: bool,
+    /// Whether the run summary is the only reader of the flow records (no export, no kept records,
+    /// no live view). The records then carry only what the summary reads — counters, times, end
+    /// reason, provider, restriction, destination country, encrypted-DNS kind — and the rest is
+    /// left empty: names, match, policy rule, AS, TLS/DNS/QUIC details. Implies `!full_records`.
+    pub summary_only: bool,
 }
 
 impl Default for EngineConfig {
@@ -38,6 +47,7 @@ impl Default for EngineConfig {
             fragments: FragmentLimits::default(),
             name_cache: DEFAULT_CAPACITY,
             full_records: true,
+            summary_only: false,
         }
     }
 }
@@ -91,11 +101,35 @@ pub struct Engine {
     /// Packet time of the next timeout sweep (sweeps run at most once per second of packet time).
     next_sweep: Timestamp,
     records: Vec<FlowRecord>,
+    /// What a summary-only engine keeps of ended flows instead of records.
+    facts: Vec<SummaryFacts>,
+    /// What the records need of each new flow's dissection.
+    needs: FlowNeeds,
+    summary_only: bool,
+    /// Destination countries of summary-only records, by address.
+    geo_cache: GeoCache,
+}
+
+/// Which dissection results the flow records read, decided once per engine (see
+/// [`EngineConfig::full_records`] and [`EngineConfig::summary_only`]).
+#[derive(Clone, Copy, Debug)]
+struct FlowNeeds {
+    /// Every record field (else the certificate's names are read only when they can name the server).
     full_records: bool,
+    /// The per-flow DNS record (`FlowRecord::dns`).
+    dns_record: bool,
+    /// The ClientHello's lists beyond its names (fingerprints, TLS details, JA4 matching).
+    hello_details: bool,
 }
 
 impl Engine {
     pub fn new(config: EngineConfig, classifier: Arc<Classifier>) -> Self {
+        let needs = FlowNeeds {
+            full_records: config.full_records && !config.summary_only,
+            dns_record: !config.summary_only,
+            // A JA4 signature needs the whole hello even for the summary (it may decide the provider).
+            hello_details: !config.summary_only || classifier.signatures.has_ja4(),
+        };
         Engine {
             decoder: Decoder::new(config.fragments),
             flows: FlowTable::new(config.flows),
@@ -104,7 +138,10 @@ impl Engine {
             stats: EngineStats::default(),
             next_sweep: Timestamp::ZERO,
             records: Vec::new(),
-            full_records: config.full_records,
+            facts: Vec::new(),
+            needs,
+            summary_only: config.summary_only,
+            geo_cache: GeoCache::default(),
         }
     }
 
@@ -147,7 +184,7 @@ impl Engine {
                     &mut self.names,
                     &mut self.stats,
                     pkt,
-                    self.full_records,
+                    self.needs,
                 );
             }
             Decoded::NotIp => self.stats.not_ip += 1,
@@ -196,18 +233,41 @@ impl Engine {
     }
 
     pub fn fold_active(&self, builder: &mut SummaryBuilder) {
+        let mut countries = GeoCache::default();
         for f in self.flows.iter() {
-            builder.add(&active_record(f, &self.classifier));
+            let facts = summary_facts(f, "active", &self.classifier, &mut countries);
+            builder.add_totals(&facts.totals(&self.classifier));
         }
     }
 
-    /// Takes the records of flows that ended since the last call, in the order they ended.
+    /// Takes the records of flows that ended since the last call, in the order they ended. A
+    /// summary-only engine keeps no records: see [`Engine::drain_summary_facts`].
     pub fn drain_records(&mut self) -> std::vec::Drain<'_, FlowRecord> {
         self.records.drain(..)
     }
 
+    /// Takes what a summary-only engine ([`EngineConfig::summary_only`]) kept of the flows that
+    /// ended since the last call, in the order they ended (empty for other engines). Fold them
+    /// with [`SummaryFacts::totals`] and this engine's classifier.
+    pub fn drain_summary_facts(&mut self) -> std::vec::Drain<'_, SummaryFacts> {
+        self.facts.drain(..)
+    }
+
     fn collect_ended(&mut self) {
-        for mut ended in self.flows.drain_ended() {
+        let ended = self.flows.drain_ended();
+        if self.summary_only {
+            if self.facts.is_empty() && self.facts.capacity() < ended.len() {
+                self.facts = Vec::with_capacity(ended.len());
+            } else {
+                self.facts.reserve(ended.len());
+            }
+        } else if self.records.is_empty() && self.records.capacity() < ended.len() {
+            // A fresh buffer: growing the drained one would copy its whole old capacity.
+            self.records = Vec::with_capacity(ended.len());
+        } else {
+            self.records.reserve(ended.len());
+        }
+        for mut ended in ended {
             let f = &mut ended.flow;
             // Heads that will not grow any more: give the dissectors their last look.
             if !f.data.dissect.finished() && f.key.proto == 6 {
@@ -230,7 +290,16 @@ impl Engine {
             if let Some(reason) = f.data.dissect.take_drop() {
                 *self.stats.dissect_drops.entry(reason).or_insert(0) += 1;
             }
-            self.records.push(record_of(ended, &self.classifier));
+            if self.summary_only {
+                self.facts.push(summary_facts(
+                    &ended.flow,
+                    ended.reason.as_str(),
+                    &self.classifier,
+                    &mut self.geo_cache,
+                ));
+            } else {
+                self.records.push(record_of(ended, &self.classifier));
+            }
         }
     }
 }
@@ -241,7 +310,7 @@ fn on_packet(
     names: &mut NameCache,
     stats: &mut EngineStats,
     pkt: &Packet<'_>,
-    full_records: bool,
+    needs: FlowNeeds,
 ) {
     let ing = flows.ingest_lazy(pkt);
     let Some(flow) = flows.get_mut(ing.id) else {
@@ -249,10 +318,16 @@ fn on_packet(
     };
     if ing.new_flow {
         flow.data.dns = names.lookup(flow.client().ip, flow.server().ip, pkt.ts);
-        if !full_records {
+        if !needs.full_records {
             // A name from DNS outranks the certificate's as the server name (see `record_of`).
             let dns_named = flow.data.dns.is_some();
             flow.data.dissect.skip_unused_cert_names(dns_named);
+        }
+        if !needs.dns_record {
+            flow.data.dissect.skip_dns_record();
+        }
+        if !needs.hello_details {
+            flow.data.dissect.skip_hello_details();
         }
     }
     if flow.data.dissect.finished() {
@@ -389,6 +464,107 @@ fn encrypted_dns_of(
 fn active_record(f: &Flow<FlowState>, classifier: &Classifier) -> FlowRecord {
     let d = &f.data.dissect;
     record_base(f, d.client_hello(), d.server_hello(), "active", classifier)
+}
+
+/// What the run summary reads of a flow, kept by summary-only engines instead of a
+/// [`FlowRecord`] (see [`EngineConfig::summary_only`]): plain values, nothing allocated. The
+/// provider is an index into the engine's classifier's signature set.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SummaryFacts {
+    pub ts_start: Timestamp,
+    pub ts_end: Timestamp,
+    pub proto: &'static str,
+    pub end_reason: &'static str,
+    pub client_ip: IpAddr,
+    pub c2s_packets: u64,
+    pub c2s_bytes: u64,
+    pub s2c_packets: u64,
+    pub s2c_bytes: u64,
+    pub dst_country: GeoAnswer,
+    pub encrypted_dns_kind: Option<&'static str>,
+    /// Index in `classifier.signatures.providers()`.
+    pub provider: Option<usize>,
+    pub restricted: bool,
+}
+
+impl SummaryFacts {
+    /// The summary's view of the flow, the provider looked up in `classifier` (the engine's).
+    pub fn totals<'a>(&'a self, classifier: &'a Classifier) -> FlowTotals<'a> {
+        FlowTotals {
+            ts_start: self.ts_start,
+            ts_end: self.ts_end,
+            proto: self.proto,
+            end_reason: self.end_reason,
+            client_ip: self.client_ip,
+            c2s_packets: self.c2s_packets,
+            c2s_bytes: self.c2s_bytes,
+            s2c_packets: self.s2c_packets,
+            s2c_bytes: self.s2c_bytes,
+            dst_country: self.dst_country.as_str(),
+            encrypted_dns_kind: self.encrypted_dns_kind,
+            provider: self
+                .provider
+                .and_then(|i| classifier.signatures.providers().get(i))
+                .map(ProviderRef::from),
+            restricted: self.restricted,
+        }
+    }
+}
+
+/// What the summary reads of a flow: what `record_base` gives for those fields. Names are
+/// borrowed for classification, not copied.
+fn summary_facts(
+    f: &Flow<FlowState>,
+    end_reason: &'static str,
+    classifier: &Classifier,
+    countries: &mut GeoCache,
+) -> SummaryFacts {
+    let server = f.server();
+    let d = &f.data.dissect;
+    let client_hello = d.client_hello();
+    let dns_name = f.data.dns.as_ref().map(|hit| &*hit.name);
+    // The same precedence as `server_name_of`: SNI, HTTP Host, DNS name, certificate.
+    let server_name = client_hello
+        .and_then(|h| h.sni.as_deref())
+        .or_else(|| d.gquic_sni())
+        .or(d.http_host.as_deref())
+        .or(dns_name)
+        .or_else(|| {
+            d.server_hello()
+                .and_then(|h| h.cert_names.first())
+                .map(String::as_str)
+        });
+    let mut names: [&str; 2] = [""; 2];
+    let mut count = 0;
+    for name in [server_name, dns_name.filter(|n| Some(*n) != server_name)]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(slot) = names.get_mut(count) {
+            *slot = name;
+            count += 1;
+        }
+    }
+    let ja4 = || match client_hello {
+        Some(h) if classifier.signatures.has_ja4() => Some(h.ja4(d.transport())),
+        _ => None,
+    };
+    let class = classifier.classify_summary(names.get(..count).unwrap_or_default(), server.ip, ja4);
+    SummaryFacts {
+        ts_start: f.first_ts,
+        ts_end: f.last_ts,
+        proto: proto_name(f.key.proto),
+        end_reason,
+        client_ip: f.client().ip,
+        c2s_packets: f.c2s.packets,
+        c2s_bytes: f.c2s.bytes,
+        s2c_packets: f.s2c.packets,
+        s2c_bytes: f.s2c.bytes,
+        dst_country: countries.lookup(&classifier.geo, server.ip),
+        encrypted_dns_kind: encrypted_dns_of(f.key.proto, server.port, server.ip, client_hello),
+        provider: class.provider_index,
+        restricted: class.restricted,
+    }
 }
 
 /// Counters, names and classification of a flow; the dissection details (`app`, `tls`, `dns`,

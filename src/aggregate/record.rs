@@ -1,7 +1,7 @@
 //! The flow record: what aiwatch reports about one flow (schema `aiwatch.flow/1`). Plain data, built
 //! by the engine when a flow ends, written by the export sinks, summed by the aggregates.
 
-use crate::classify::signatures::{MatchRecord, ProviderRecord};
+use crate::classify::signatures::{Category, MatchRecord, Provider, ProviderRecord};
 use crate::dissect::dns::DnsRecord;
 use crate::dissect::tls::{ClientHello, ServerHello, TlsRecord, Transport};
 use crate::time::Timestamp;
@@ -127,6 +127,77 @@ impl FlowRecord {
             self.vlan,
             self.end_reason,
         )
+    }
+}
+
+/// What the run summary reads of one flow, borrowed: from a [`FlowRecord`]
+/// ([`FlowRecord::totals`]), or from what a summary-only engine keeps of a flow.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FlowTotals<'a> {
+    pub ts_start: Timestamp,
+    pub ts_end: Timestamp,
+    pub proto: &'static str,
+    pub end_reason: &'static str,
+    pub client_ip: IpAddr,
+    pub c2s_packets: u64,
+    pub c2s_bytes: u64,
+    pub s2c_packets: u64,
+    pub s2c_bytes: u64,
+    pub dst_country: &'a str,
+    pub encrypted_dns_kind: Option<&'static str>,
+    pub provider: Option<ProviderRef<'a>>,
+    pub restricted: bool,
+}
+
+/// A provider as the summary reads it (borrowed from a [`ProviderRecord`] or a [`Provider`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ProviderRef<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub jurisdiction: &'a str,
+    pub category: Category,
+}
+
+impl<'a> From<&'a ProviderRecord> for ProviderRef<'a> {
+    fn from(p: &'a ProviderRecord) -> Self {
+        ProviderRef {
+            id: &p.id,
+            name: &p.name,
+            jurisdiction: &p.jurisdiction,
+            category: p.category,
+        }
+    }
+}
+
+impl<'a> From<&'a Provider> for ProviderRef<'a> {
+    fn from(p: &'a Provider) -> Self {
+        ProviderRef {
+            id: &p.id,
+            name: &p.name,
+            jurisdiction: &p.jurisdiction,
+            category: p.category,
+        }
+    }
+}
+
+impl FlowRecord {
+    /// What the summary reads of this record.
+    pub fn totals(&self) -> FlowTotals<'_> {
+        FlowTotals {
+            ts_start: self.ts_start,
+            ts_end: self.ts_end,
+            proto: self.proto,
+            end_reason: self.end_reason,
+            client_ip: self.client_ip,
+            c2s_packets: self.c2s_packets,
+            c2s_bytes: self.c2s_bytes,
+            s2c_packets: self.s2c_packets,
+            s2c_bytes: self.s2c_bytes,
+            dst_country: &self.dst_country,
+            encrypted_dns_kind: self.encrypted_dns_kind,
+            provider: self.provider.as_ref().map(ProviderRef::from),
+            restricted: self.restricted,
+        }
     }
 }
 

@@ -11,10 +11,10 @@
 //! Bounded: one bucket per window that saw a flow; `MAX_SPREAD_WINDOWS` caps the windows one flow is
 //! spread over (a longer flow puts the rest of its bytes in its last window).
 
-use super::record::FlowRecord;
+use super::record::FlowTotals;
 use crate::time::{NANOS_PER_SEC, Timestamp};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub const DEFAULT_WINDOW_SECS: u64 = 60;
 /// At most this many windows per flow (a week of one-minute windows).
@@ -57,7 +57,8 @@ struct Bucket {
 #[derive(Clone, Debug)]
 pub struct SeriesBuilder {
     window_ns: u64,
-    buckets: BTreeMap<u64, Bucket>,
+    /// By window index; put in window order at the end.
+    buckets: HashMap<u64, Bucket, foldhash::fast::RandomState>,
 }
 
 impl Default for SeriesBuilder {
@@ -71,27 +72,34 @@ impl SeriesBuilder {
     pub fn new(window_secs: u64) -> Self {
         SeriesBuilder {
             window_ns: window_secs.max(1).saturating_mul(NANOS_PER_SEC),
-            buckets: BTreeMap::new(),
+            buckets: HashMap::default(),
         }
     }
 
-    pub fn add(&mut self, r: &FlowRecord) {
+    pub fn add(&mut self, r: &FlowTotals<'_>) {
         if r.c2s_bytes == 0 {
             return;
         }
-        let provider = r.provider.as_ref();
-        for (window, bytes) in spread(r.ts_start, r.ts_end, r.c2s_bytes, self.window_ns) {
-            let b = self.buckets.entry(window).or_default();
-            b.sent += bytes;
-            if let Some(p) = provider {
-                b.ai += bytes;
-                if r.restricted {
-                    b.restricted += bytes;
+        let provider = r.provider;
+        let buckets = &mut self.buckets;
+        spread_each(
+            r.ts_start,
+            r.ts_end,
+            r.c2s_bytes,
+            self.window_ns,
+            |window, bytes| {
+                let b = buckets.entry(window).or_default();
+                b.sent += bytes;
+                if let Some(p) = provider {
+                    b.ai += bytes;
+                    if r.restricted {
+                        b.restricted += bytes;
+                    }
+                    add_to(&mut b.by_jurisdiction, p.jurisdiction, bytes);
+                    add_to(&mut b.by_provider, p.id, bytes);
                 }
-                add_to(&mut b.by_jurisdiction, &p.jurisdiction, bytes);
-                add_to(&mut b.by_provider, &p.id, bytes);
-            }
-        }
+            },
+        );
     }
 
     pub fn finish(self) -> Series {
@@ -106,15 +114,19 @@ impl SeriesBuilder {
             by_jurisdiction: b.by_jurisdiction,
             by_provider: b.by_provider,
         };
-        let first = self.buckets.keys().next().copied();
-        let last = self.buckets.keys().next_back().copied();
+        let first = self.buckets.keys().min().copied();
+        let last = self.buckets.keys().max().copied();
         let dense = matches!((first, last), (Some(f), Some(l)) if l - f < MAX_DENSE_WINDOWS);
         let mut buckets = self.buckets;
         let intervals = match (first, last) {
             (Some(f), Some(l)) if dense => (f..=l)
                 .map(|w| interval(w, buckets.remove(&w).unwrap_or_default()))
                 .collect(),
-            _ => buckets.into_iter().map(|(w, b)| interval(w, b)).collect(),
+            _ => {
+                let mut sorted: Vec<(u64, Bucket)> = buckets.into_iter().collect();
+                sorted.sort_unstable_by_key(|(w, _)| *w);
+                sorted.into_iter().map(|(w, b)| interval(w, b)).collect()
+            }
         };
         Series {
             window_secs: window_ns / NANOS_PER_SEC,
@@ -136,28 +148,48 @@ fn add_to(map: &mut BTreeMap<String, u64>, key: &str, bytes: u64) {
 /// `(window index, bytes)` shares of `bytes` over the windows `[start, end]` touches, proportional
 /// to the time spent in each; the shares add up to `bytes` exactly.
 pub fn spread(start: Timestamp, end: Timestamp, bytes: u64, window_ns: u64) -> Vec<(u64, u64)> {
+    let mut out = Vec::new();
+    spread_each(start, end, bytes, window_ns, |w, share| {
+        out.push((w, share))
+    });
+    out
+}
+
+/// [`spread`], each share handed to `each` in window order instead of collected.
+pub fn spread_each(
+    start: Timestamp,
+    end: Timestamp,
+    bytes: u64,
+    window_ns: u64,
+    mut each: impl FnMut(u64, u64),
+) {
     let window_ns = window_ns.max(1);
     let (s, e) = (start.as_nanos(), end.as_nanos().max(start.as_nanos()));
     let first = s / window_ns;
     let last = (e / window_ns).min(first.saturating_add(MAX_SPREAD_WINDOWS - 1));
     if first == last || e == s {
-        return vec![(first, bytes)];
+        each(first, bytes);
+        return;
     }
     let duration = u128::from(e - s);
-    let mut out = Vec::with_capacity((last - first + 1) as usize);
     let mut given = 0u64;
     for w in first..=last {
         let lo = s.max(w.saturating_mul(window_ns));
         let hi = e.min(w.saturating_add(1).saturating_mul(window_ns));
+        let span = hi.saturating_sub(lo);
         let share = if w == last {
             bytes - given
+        } else if let (Some(product), Ok(duration)) =
+            (bytes.checked_mul(span), u64::try_from(duration))
+        {
+            // The same integer quotient, without 128-bit division when the product fits.
+            product / duration
         } else {
-            (u128::from(bytes) * u128::from(hi.saturating_sub(lo)) / duration) as u64
+            (u128::from(bytes) * u128::from(span) / duration) as u64
         };
         given += share;
-        out.push((w, share));
+        each(w, share);
     }
-    out
 }
 
 #[cfg(test)]

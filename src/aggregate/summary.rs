@@ -4,10 +4,11 @@
 //! destination address's country, by provider, and by internal host × provider. Every list is sorted
 //! by bytes sent, ties broken by key, so the output is deterministic.
 
-use super::record::FlowRecord;
+use super::record::{FlowRecord, FlowTotals};
 use super::series::{Series, SeriesBuilder};
 use crate::engine::EngineStats;
 use crate::flow::TableStats;
+use crate::time::Timestamp;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap as StdHashMap, HashSet as StdHashSet};
 use std::net::IpAddr;
@@ -33,7 +34,7 @@ pub struct Totals {
 }
 
 impl Totals {
-    fn add(&mut self, r: &FlowRecord) {
+    fn add(&mut self, r: &FlowTotals<'_>) {
         self.sent_bytes += r.c2s_bytes;
         self.sent_packets += r.c2s_packets;
         self.received_bytes += r.s2c_bytes;
@@ -52,7 +53,7 @@ struct Group {
 }
 
 impl Group {
-    fn add(&mut self, r: &FlowRecord) {
+    fn add(&mut self, r: &FlowTotals<'_>) {
         self.totals.add(r);
         self.hosts.insert(r.client_ip);
         if r.restricted {
@@ -181,19 +182,49 @@ pub struct CaptureCounters {
     pub queue_drops: u64,
 }
 
+/// Counts by a key from a small set of static strings (protocol names, end reasons), added to
+/// once per flow: a short list searched by address first (the same static string has one address),
+/// by text only for a key not found so. Sorted into a map at the end.
+#[derive(Clone, Default)]
+struct Counts(Vec<(&'static str, u64)>);
+
+impl Counts {
+    fn add(&mut self, key: &'static str) {
+        let at = self
+            .0
+            .iter()
+            .position(|(k, _)| std::ptr::eq(*k, key))
+            .or_else(|| self.0.iter().position(|(k, _)| *k == key));
+        match at.and_then(|i| self.0.get_mut(i)) {
+            Some((_, n)) => *n += 1,
+            None => self.0.push((key, 1)),
+        }
+    }
+
+    fn into_map(self) -> BTreeMap<&'static str, u64> {
+        let mut map = BTreeMap::new();
+        for (key, n) in self.0 {
+            *map.entry(key).or_insert(0) += n;
+        }
+        map
+    }
+}
+
 /// Folds flow records into a [`Summary`]. Cloned to summarise a run still in progress.
 #[derive(Clone, Default)]
 pub struct SummaryBuilder {
     flows: u64,
-    by_proto: BTreeMap<&'static str, u64>,
-    by_reason: BTreeMap<&'static str, u64>,
+    by_proto: Counts,
+    by_reason: Counts,
     talkers: HashMap<IpAddr, Talker>,
     ai: Group,
     restricted: Group,
     by_jurisdiction: HashMap<String, (Group, BTreeMap<String, ()>)>,
     by_country: HashMap<String, Group>,
-    by_provider: HashMap<String, (Group, ProviderRow)>,
-    host_provider: HashMap<(IpAddr, String), (Group, HostProviderRow)>,
+    /// The row's `last_seen` is written at the end from the latest flow end kept beside it.
+    by_provider: HashMap<String, (Group, ProviderRow, Timestamp)>,
+    /// Provider id → internal host → row (nested so that a lookup borrows the id).
+    host_provider: HashMap<String, HashMap<IpAddr, (Group, HostProviderRow)>>,
     encrypted_dns: HashMap<IpAddr, EncryptedDnsRow>,
     series: SeriesBuilder,
 }
@@ -208,10 +239,15 @@ impl SummaryBuilder {
     }
 
     pub fn add(&mut self, r: &FlowRecord) {
+        self.add_totals(&r.totals());
+    }
+
+    /// [`SummaryBuilder::add`] from what the summary reads of a flow.
+    pub fn add_totals(&mut self, r: &FlowTotals<'_>) {
         self.flows += 1;
         self.series.add(r);
-        *self.by_proto.entry(r.proto).or_insert(0) += 1;
-        *self.by_reason.entry(r.end_reason).or_insert(0) += 1;
+        self.by_proto.add(r.proto);
+        self.by_reason.add(r.end_reason);
         let t = self.talkers.entry(r.client_ip).or_insert(Talker {
             ip: r.client_ip,
             flows: 0,
@@ -221,11 +257,11 @@ impl SummaryBuilder {
         t.flows += 1;
         t.sent_bytes += r.c2s_bytes;
         t.received_bytes += r.s2c_bytes;
-        match self.by_country.get_mut(&r.dst_country) {
+        match self.by_country.get_mut(r.dst_country) {
             Some(g) => g.add(r),
             None => self
                 .by_country
-                .entry(r.dst_country.clone())
+                .entry(r.dst_country.to_string())
                 .or_default()
                 .add(r),
         }
@@ -244,64 +280,76 @@ impl SummaryBuilder {
                 row.kinds.sort_unstable();
             }
         }
-        let Some(p) = &r.provider else { return };
+        let Some(p) = r.provider else { return };
         self.ai.add(r);
         if r.restricted {
             self.restricted.add(r);
         }
-        let (group, providers) = self
-            .by_jurisdiction
-            .entry(p.jurisdiction.clone())
-            .or_default();
+        // Each key is copied only the first time it is seen.
+        let (group, providers) = match self.by_jurisdiction.get_mut(p.jurisdiction) {
+            Some(entry) => entry,
+            None => self
+                .by_jurisdiction
+                .entry(p.jurisdiction.to_string())
+                .or_default(),
+        };
         group.add(r);
-        providers.insert(p.id.clone(), ());
-        let last_seen = r.ts_end.rfc3339().to_string();
-        let (group, row) = self.by_provider.entry(p.id.clone()).or_insert_with(|| {
+        if !providers.contains_key(p.id) {
+            providers.insert(p.id.to_string(), ());
+        }
+        if !self.by_provider.contains_key(p.id) {
+            let row = ProviderRow {
+                provider: p.id.to_string(),
+                name: p.name.to_string(),
+                jurisdiction: p.jurisdiction.to_string(),
+                category: p.category.as_str().to_string(),
+                restricted: r.restricted,
+                totals: Totals::default(),
+                last_seen: String::new(),
+            };
+            self.by_provider
+                .insert(p.id.to_string(), (Group::default(), row, r.ts_end));
+        }
+        if let Some((group, row, last_seen)) = self.by_provider.get_mut(p.id) {
+            group.add(r);
+            row.restricted |= r.restricted;
+            // RFC 3339 text of fixed width orders as time does: the latest end is the greatest text.
+            *last_seen = (*last_seen).max(r.ts_end);
+        }
+        let hosts = match self.host_provider.get_mut(p.id) {
+            Some(hosts) => hosts,
+            None => self.host_provider.entry(p.id.to_string()).or_default(),
+        };
+        let (group, row) = hosts.entry(r.client_ip).or_insert_with(|| {
             (
                 Group::default(),
-                ProviderRow {
-                    provider: p.id.clone(),
-                    name: p.name.clone(),
-                    jurisdiction: p.jurisdiction.clone(),
-                    category: p.category.as_str().to_string(),
+                HostProviderRow {
+                    host: r.client_ip,
+                    provider: p.id.to_string(),
+                    jurisdiction: p.jurisdiction.to_string(),
                     restricted: r.restricted,
                     totals: Totals::default(),
-                    last_seen: last_seen.clone(),
                 },
             )
         });
-        group.add(r);
-        row.restricted |= r.restricted;
-        if last_seen > row.last_seen {
-            row.last_seen = last_seen;
-        }
-        let (group, row) = self
-            .host_provider
-            .entry((r.client_ip, p.id.clone()))
-            .or_insert_with(|| {
-                (
-                    Group::default(),
-                    HostProviderRow {
-                        host: r.client_ip,
-                        provider: p.id.clone(),
-                        jurisdiction: p.jurisdiction.clone(),
-                        restricted: r.restricted,
-                        totals: Totals::default(),
-                    },
-                )
-            });
         group.add(r);
         row.restricted |= r.restricted;
     }
 
     pub fn finish(self, sources: &[String], stats: &EngineStats, table: &TableStats) -> Summary {
         let mut top: Vec<Talker> = self.talkers.into_values().collect();
-        top.sort_by(|a, b| {
+        let by_traffic = |a: &Talker, b: &Talker| {
             (b.sent_bytes + b.received_bytes)
                 .cmp(&(a.sent_bytes + a.received_bytes))
                 .then(a.ip.cmp(&b.ip))
-        });
-        top.truncate(TOP_TALKERS);
+        };
+        // Only the first few are kept: select them, then sort those (the order is total: one
+        // talker per address).
+        if top.len() > TOP_TALKERS {
+            top.select_nth_unstable_by(TOP_TALKERS - 1, by_traffic);
+            top.truncate(TOP_TALKERS);
+        }
+        top.sort_by(by_traffic);
         let mut by_jurisdiction: Vec<JurisdictionRow> = self
             .by_jurisdiction
             .into_iter()
@@ -337,8 +385,9 @@ impl SummaryBuilder {
         let mut by_provider: Vec<ProviderRow> = self
             .by_provider
             .into_values()
-            .map(|(g, row)| ProviderRow {
+            .map(|(g, row, last_seen)| ProviderRow {
                 totals: g.totals(),
+                last_seen: last_seen.rfc3339().to_string(),
                 ..row
             })
             .collect();
@@ -351,6 +400,7 @@ impl SummaryBuilder {
         let mut host_provider: Vec<HostProviderRow> = self
             .host_provider
             .into_values()
+            .flat_map(HashMap::into_values)
             .map(|(g, row)| HostProviderRow {
                 totals: g.totals(),
                 ..row
@@ -379,8 +429,8 @@ impl SummaryBuilder {
             malformed: stats.malformed_by_reason().into_iter().collect(),
             dissect_drops: stats.dissect_drops.clone(),
             flows: self.flows,
-            flows_by_proto: self.by_proto,
-            flows_by_end_reason: self.by_reason,
+            flows_by_proto: self.by_proto.into_map(),
+            flows_by_end_reason: self.by_reason.into_map(),
             flows_evicted: table.evicted,
             peak_active_flows: table.peak_active,
             ai: self.ai.totals(),
@@ -410,5 +460,24 @@ impl Summary {
             b.add(r);
         }
         b.finish(sources, stats, table)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Keys are counted by their text, whether or not they share an address.
+    #[test]
+    fn counts_merge_equal_keys_at_different_addresses() {
+        let elsewhere: &'static str = Box::leak(String::from("tcp").into_boxed_str());
+        let mut counts = Counts::default();
+        for key in ["tcp", "udp", elsewhere, "tcp"] {
+            counts.add(key);
+        }
+        let map = counts.into_map();
+        assert_eq!(map.get("tcp"), Some(&3));
+        assert_eq!(map.get("udp"), Some(&1));
+        assert_eq!(map.len(), 2);
     }
 }

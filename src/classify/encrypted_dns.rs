@@ -61,6 +61,18 @@ const DOH_NAMES: &[&str] = &[
     "doh.360.cn",
 ];
 
+/// Each of [`DOH_NAMES`] with its last byte, which is compared before the whole name.
+const DOH_BY_LAST_BYTE: [(u8, &str); DOH_NAMES.len()] = {
+    let mut out = [(0u8, ""); DOH_NAMES.len()];
+    let mut i = 0;
+    while i < DOH_NAMES.len() {
+        let name = DOH_NAMES[i].as_bytes();
+        out[i] = (name[name.len() - 1], DOH_NAMES[i]);
+        i += 1;
+    }
+    out
+};
+
 const DOH_V4: &[Ipv4Addr] = &[
     Ipv4Addr::new(8, 8, 8, 8),
     Ipv4Addr::new(8, 8, 4, 4),
@@ -119,6 +131,9 @@ pub fn encrypted_dns_kind(
         return Some("DoH");
     }
     let web = server_port == 443 && (proto == TCP || proto == UDP);
+    if !web {
+        return None;
+    }
     let known_addr = match server {
         IpAddr::V4(v4) => DOH_V4.contains(&v4),
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
@@ -126,15 +141,19 @@ pub fn encrypted_dns_kind(
             None => DOH_V6.contains(&v6),
         },
     };
-    (web && known_addr).then_some("DoH")
+    known_addr.then_some("DoH")
 }
 
 /// Whether `name` is a known DoH resolver name or a subdomain of one (whole labels, any case,
 /// trailing dot ignored).
 pub fn is_doh_name(name: &str) -> bool {
     let name = name.strip_suffix('.').unwrap_or(name);
-    DOH_NAMES.iter().any(|known| {
-        name.len() >= known.len() && {
+    // The last byte first: most names differ there, and the known names are lower case.
+    let Some(last) = name.as_bytes().last().map(u8::to_ascii_lowercase) else {
+        return false;
+    };
+    DOH_BY_LAST_BYTE.iter().any(|&(known_last, known)| {
+        last == known_last && name.len() >= known.len() && {
             let split = name.len() - known.len();
             let (head, tail) = name.split_at_checked(split).unwrap_or(("", ""));
             tail.eq_ignore_ascii_case(known) && (head.is_empty() || head.ends_with('.'))

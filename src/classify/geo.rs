@@ -7,6 +7,7 @@
 //! a lookup never panics and never allocates; a corrupt database gives an error value, not a crash.
 //! Never: reads a file except in `open`, or touches the network.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 
@@ -243,13 +244,77 @@ impl GeoDb {
         let Some(record) = result.decode::<CountryRecord<'_>>()? else {
             return Ok(GeoAnswer::Unknown);
         };
-        let code = record
-            .country_code
-            .or(record.country.and_then(|c| c.iso_code))
-            .or(record.registered_country.and_then(|c| c.iso_code));
-        Ok(code
-            .and_then(country_code)
-            .map_or(GeoAnswer::Unknown, GeoAnswer::Country))
+        Ok(answer_of(record))
+    }
+
+    /// [`GeoDb::lookup`], with the answers of the database records already decoded kept in
+    /// `records` by record offset (many addresses share one record: one per country).
+    fn lookup_by_record(
+        &self,
+        ip: IpAddr,
+        records: &mut HashMap<usize, GeoAnswer, Fast>,
+    ) -> GeoAnswer {
+        let ip = ip.to_canonical();
+        if let Some(special) = Special::of(ip) {
+            return GeoAnswer::Special(special);
+        }
+        let Ok(result) = self.reader.lookup(ip) else {
+            return GeoAnswer::Unknown;
+        };
+        // No record: what decoding gives too.
+        let Some(offset) = result.offset() else {
+            return GeoAnswer::Unknown;
+        };
+        if let Some(answer) = records.get(&offset) {
+            return *answer;
+        }
+        let answer = match result.decode::<CountryRecord<'_>>() {
+            Ok(Some(record)) => answer_of(record),
+            Ok(None) | Err(_) => GeoAnswer::Unknown,
+        };
+        if records.len() >= crate::dissect::limits::geo::CACHE_ENTRIES {
+            records.clear();
+        }
+        records.insert(offset, answer);
+        answer
+    }
+}
+
+/// The country of a decoded record: `country_code`, else `country.iso_code`, else
+/// `registered_country.iso_code`.
+fn answer_of(record: CountryRecord<'_>) -> GeoAnswer {
+    let code = record
+        .country_code
+        .or(record.country.and_then(|c| c.iso_code))
+        .or(record.registered_country.and_then(|c| c.iso_code));
+    code.and_then(country_code)
+        .map_or(GeoAnswer::Unknown, GeoAnswer::Country)
+}
+
+/// Remembers [`GeoDb::lookup`] answers by address, for one owner (an engine): many flows go to the
+/// same servers, and a database lookup decodes a record each time. Bounded by
+/// [`CACHE_ENTRIES`](crate::dissect::limits::geo::CACHE_ENTRIES): when full it is emptied.
+#[derive(Debug, Default)]
+pub struct GeoCache {
+    answers: HashMap<IpAddr, GeoAnswer, Fast>,
+    /// Answers by database record offset, for addresses not seen before.
+    records: HashMap<usize, GeoAnswer, Fast>,
+}
+
+type Fast = foldhash::fast::RandomState;
+
+impl GeoCache {
+    /// `db.lookup(ip)`, from the cache when `ip` was looked up before.
+    pub fn lookup(&mut self, db: &GeoDb, ip: IpAddr) -> GeoAnswer {
+        if let Some(answer) = self.answers.get(&ip) {
+            return *answer;
+        }
+        let answer = db.lookup_by_record(ip, &mut self.records);
+        if self.answers.len() >= crate::dissect::limits::geo::CACHE_ENTRIES {
+            self.answers.clear();
+        }
+        self.answers.insert(ip, answer);
+        answer
     }
 }
 
@@ -304,5 +369,46 @@ impl AsnDb {
             number,
             organization: record.autonomous_system_organization,
         }))
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+    use crate::dissect::limits::geo::CACHE_ENTRIES;
+
+    /// The cache answers as the database does, first and later times, and stays within its cap.
+    #[test]
+    fn cache_answers_as_the_database_and_stays_bounded() {
+        let db = GeoDb::embedded();
+        let mut cache = GeoCache::default();
+        let addrs: [IpAddr; 4] = [
+            "8.8.8.8"
+                .parse()
+                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+            "10.1.2.3"
+                .parse()
+                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+            "2001:4860:4860::8888"
+                .parse()
+                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+            "1.1.1.1"
+                .parse()
+                .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+        ];
+        for _ in 0..2 {
+            for ip in addrs {
+                assert_eq!(cache.lookup(&db, ip), db.lookup(ip), "{ip}");
+            }
+        }
+        assert_eq!(
+            cache.lookup(&db, addrs[1]),
+            GeoAnswer::Special(Special::Private)
+        );
+        for i in 0..(CACHE_ENTRIES as u32 + 10) {
+            let ip = IpAddr::V4(Ipv4Addr::from(0x0b00_0000 + i));
+            assert_eq!(cache.lookup(&db, ip), db.lookup(ip));
+            assert!(cache.answers.len() <= CACHE_ENTRIES);
+        }
     }
 }

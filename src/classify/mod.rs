@@ -9,7 +9,7 @@ pub mod signatures;
 
 use geo::{AsnDb, GeoDb};
 use policy::Policy;
-use signatures::{MatchRecord, ProviderRecord, Signatures};
+use signatures::{Match, MatchRecord, Provider, ProviderRecord, Signatures};
 use std::net::IpAddr;
 
 /// The loaded signature set, policy and databases.
@@ -44,6 +44,16 @@ pub struct Classification {
     pub dst_as_org: Option<String>,
 }
 
+/// What the run summary reads of a classification besides the country: [`Classifier::classify`]'s
+/// provider and restriction, borrowed and unformatted.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SummaryClass<'a> {
+    pub provider: Option<&'a Provider>,
+    /// Index of `provider` in the signature set's [`Signatures::providers`].
+    pub provider_index: Option<usize>,
+    pub restricted: bool,
+}
+
 impl Classifier {
     /// Classifies a flow by its names (most trusted first), then its server address, then its JA4.
     pub fn classify(&self, names: &[&str], server: IpAddr, ja4: Option<&str>) -> Classification {
@@ -67,5 +77,38 @@ impl Classifier {
             dst_asn: asn.map(|a| a.number),
             dst_as_org: asn.and_then(|a| a.organization.map(str::to_string)),
         }
+    }
+
+    /// [`Classifier::classify`] for callers that read only the provider and the restriction (the
+    /// run summary, which looks the country up itself through a [`geo::GeoCache`]): the same
+    /// lookups in the same order, without the AS lookup, the matched value or the policy rule's
+    /// text. The JA4 is computed only if nothing else matched.
+    pub fn classify_summary(
+        &self,
+        names: &[&str],
+        server: IpAddr,
+        ja4: impl FnOnce() -> Option<String>,
+    ) -> SummaryClass<'_> {
+        let hit = self.lookup(names, server, ja4);
+        let provider = hit.map(|m| m.provider);
+        SummaryClass {
+            provider,
+            provider_index: hit.map(|m| m.provider_index),
+            restricted: self.policy.restricts(provider),
+        }
+    }
+
+    fn lookup(
+        &self,
+        names: &[&str],
+        server: IpAddr,
+        ja4: impl FnOnce() -> Option<String>,
+    ) -> Option<Match<'_>> {
+        let sigs = &self.signatures;
+        names
+            .iter()
+            .find_map(|n| sigs.match_name(n))
+            .or_else(|| sigs.match_addr(server))
+            .or_else(|| ja4().and_then(|j| sigs.match_ja4(&j)))
     }
 }

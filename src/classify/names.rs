@@ -254,12 +254,17 @@ impl NameCache {
 
     fn intern_chain(&mut self, name: &str, chain: &[&str]) -> Arc<[Arc<str>]> {
         // The question name always comes first, whether or not the caller's chain repeats it.
-        let mut wanted: Vec<&str> = vec![name];
+        let mut slots: [&str; MAX_CHAIN_KEPT] = [""; MAX_CHAIN_KEPT];
         let rest = chain.iter().copied().skip_while(|first| *first == name);
-        wanted.extend(rest.take(MAX_CHAIN_KEPT - 1));
+        let mut len = 0;
+        for (slot, n) in slots.iter_mut().zip(std::iter::once(name).chain(rest)) {
+            *slot = n;
+            len += 1;
+        }
+        let wanted = slots.get(..len).unwrap_or_default();
         if let Some(last) = &self.last_chain
             && last.len() == wanted.len()
-            && last.iter().zip(&wanted).all(|(a, b)| &**a == *b)
+            && last.iter().zip(wanted).all(|(a, b)| &**a == *b)
         {
             return Arc::clone(last);
         }

@@ -76,11 +76,16 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// The shipped policy, validated against the shipped signatures by the test suite.
+    /// The shipped policy, for the shipped signatures. Its provider ids are checked against the
+    /// shipped signatures by the test suite (`embedded_policy_names_only_embedded_providers`), not
+    /// here: that would parse and compile the whole signature set a second time at every start.
     #[allow(clippy::expect_used)]
     pub fn embedded() -> Self {
         let (name, text) = EMBEDDED_POLICY;
-        Self::from_text(name, text, &Signatures::embedded())
+        let src = Source { name, text };
+        let mut out = Vec::new();
+        read_policy(src, &|_| true, &mut out)
+            .filter(|_| out.is_empty())
             .expect("the embedded policy is validated by the tests")
     }
 
@@ -97,7 +102,8 @@ impl Policy {
     ) -> Result<Self, Vec<Diagnostic>> {
         let src = Source { name, text };
         let mut out = Vec::new();
-        let policy = read_policy(src, signatures, &mut out);
+        let known = |id: &str| signatures.provider(id).is_some();
+        let policy = read_policy(src, &known, &mut out);
         out.sort_by_key(|d| (d.line, d.col));
         match policy {
             Some(p) if out.is_empty() => Ok(p),
@@ -107,8 +113,32 @@ impl Policy {
 
     /// The verdict for a flow attributed to `provider` (or to none).
     pub fn verdict(&self, provider: Option<&Provider>) -> Verdict {
+        let rule = self.rule(provider);
+        let text = match rule {
+            Rule::NoProvider => "no provider".to_string(),
+            Rule::Level {
+                restrict,
+                level,
+                value,
+            } => {
+                let action = if restrict { "restrict" } else { "allow" };
+                format!("{action} {level} {value}")
+            }
+            Rule::Default { restrict: true } => "default restrict".to_string(),
+            Rule::Default { restrict: false } => "default allow".to_string(),
+        };
+        verdict(rule.restricts(), text)
+    }
+
+    /// Whether the verdict for `provider` restricts it, without naming the rule (no allocation).
+    pub fn restricts(&self, provider: Option<&Provider>) -> bool {
+        self.rule(provider).restricts()
+    }
+
+    /// The rule that decides for `provider` (see the module documentation for the precedence).
+    fn rule<'p>(&self, provider: Option<&'p Provider>) -> Rule<'p> {
         let Some(p) = provider else {
-            return verdict(false, "no provider".to_string());
+            return Rule::NoProvider;
         };
         let (allow, restrict) = (&self.allow, &self.restrict);
         let category = p.category.as_str();
@@ -133,17 +163,16 @@ impl Policy {
             ),
         ];
         for (level, value, allowed, restricted) in levels {
-            if allowed {
-                return verdict(false, format!("allow {level} {value}"));
-            }
-            if restricted {
-                return verdict(true, format!("restrict {level} {value}"));
+            if allowed || restricted {
+                return Rule::Level {
+                    restrict: !allowed,
+                    level,
+                    value,
+                };
             }
         }
-        if self.default_restrict {
-            verdict(true, "default restrict".to_string())
-        } else {
-            verdict(false, "default allow".to_string())
+        Rule::Default {
+            restrict: self.default_restrict,
         }
     }
 
@@ -157,6 +186,31 @@ impl Policy {
     }
 }
 
+/// Which rule decided a verdict (formatted into [`Verdict::rule`] only when asked for).
+#[derive(Clone, Copy)]
+enum Rule<'p> {
+    NoProvider,
+    /// An `[allow]` or `[restrict]` entry at `level` ("provider", "category", "jurisdiction")
+    /// matched `value`; `[allow]` wins at the same level.
+    Level {
+        restrict: bool,
+        level: &'static str,
+        value: &'p str,
+    },
+    Default {
+        restrict: bool,
+    },
+}
+
+impl Rule<'_> {
+    fn restricts(self) -> bool {
+        match self {
+            Rule::NoProvider => false,
+            Rule::Level { restrict, .. } | Rule::Default { restrict } => restrict,
+        }
+    }
+}
+
 fn verdict(restricted: bool, rule: String) -> Verdict {
     Verdict { restricted, rule }
 }
@@ -165,9 +219,10 @@ const TOP_KEYS: &[&str] = &["default", "restrict", "allow", "alert"];
 const RULE_KEYS: &[&str] = &["jurisdictions", "categories", "providers"];
 const ALERT_KEYS: &[&str] = &["restricted", "allowed"];
 
+/// Reads a policy; `known_provider` tells whether a provider id exists in the signature set.
 fn read_policy(
     src: Source<'_>,
-    signatures: &Signatures,
+    known_provider: &dyn Fn(&str) -> bool,
     out: &mut Vec<Diagnostic>,
 ) -> Option<Policy> {
     let doc = src.parse(out)?;
@@ -189,8 +244,8 @@ fn read_policy(
         }
         None => false,
     };
-    let restrict = read_rules(&top, "restrict", signatures, out);
-    let allow = read_rules(&top, "allow", signatures, out);
+    let restrict = read_rules(&top, "restrict", known_provider, out);
+    let allow = read_rules(&top, "allow", known_provider, out);
     check_conflicts(&top, out);
     let alert = top.sub_table("alert", out);
     let threshold = |key: &str, fallback: Threshold, out: &mut Vec<Diagnostic>| match &alert {
@@ -215,7 +270,7 @@ fn read_policy(
 fn read_rules(
     top: &TableReader<'_, '_, '_>,
     key: &str,
-    signatures: &Signatures,
+    known_provider: &dyn Fn(&str) -> bool,
     out: &mut Vec<Diagnostic>,
 ) -> RuleSet {
     let Some(table) = top.sub_table(key, out) else {
@@ -245,7 +300,7 @@ fn read_rules(
         }
     }
     for (id, span) in table.str_list("providers", out) {
-        if signatures.provider(&id).is_some() {
+        if known_provider(&id) {
             rules.providers.push(id);
         } else {
             out.push(src.diag(
@@ -313,4 +368,49 @@ fn read_threshold(
         out.push(table.src.diag(value.span(), message));
     }
     parsed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Policy::embedded` skips the provider-id check; this is that check: every provider the
+    /// shipped policy names is in the shipped signatures, and the result is the same policy.
+    #[test]
+    fn embedded_policy_names_only_embedded_providers() {
+        let (name, text) = EMBEDDED_POLICY;
+        let checked = Policy::from_text(name, text, &Signatures::embedded());
+        assert_eq!(checked, Ok(Policy::embedded()));
+    }
+
+    /// `restricts` gives the verdict's flag for every provider, without formatting the rule.
+    #[test]
+    fn restricts_agrees_with_verdict() {
+        let signatures = Signatures::embedded();
+        let policy = Policy::embedded();
+        assert!(!policy.restricts(None));
+        let mut restricted = 0;
+        for p in signatures.providers() {
+            let verdict = policy.verdict(Some(p));
+            assert_eq!(policy.restricts(Some(p)), verdict.restricted, "{}", p.id);
+            restricted += usize::from(verdict.restricted);
+        }
+        // The shipped policy restricts CN-controlled providers and allows others: both occur.
+        assert!(restricted > 0 && restricted < signatures.providers().len());
+    }
+
+    /// The unchecked read still reports a provider id that is not in the set given.
+    #[test]
+    fn unknown_provider_is_still_reported_for_other_policies() {
+        let text = "default = \"allow\"\n[restrict]\nproviders = [\"no-such-provider\"]\n";
+        let err = Policy::from_text("p.toml", text, &Signatures::embedded())
+            .expect_err("unknown provider");
+        assert_eq!(err.len(), 1);
+        assert_eq!((err[0].line, err[0].col), (3, 14));
+        assert!(
+            err[0]
+                .message
+                .contains("unknown provider id `no-such-provider`")
+        );
+    }
 }

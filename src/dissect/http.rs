@@ -53,8 +53,12 @@ pub fn scan_http_host(head: &[u8]) -> HttpScan {
     let head = head.get(..MAX_HEADER_BLOCK).unwrap_or(head);
     let capped = head.len() == MAX_HEADER_BLOCK;
 
-    // Method: decide as early as the bytes allow.
-    let method_len = head.iter().position(|&b| b == b' ');
+    // Method: decide as early as the bytes allow. A space past MAX_METHOD_LEN would end an unknown
+    // method anyway, so only that far is searched (not the whole head of a binary stream).
+    let method_len = head
+        .iter()
+        .take(MAX_METHOD_LEN + 1)
+        .position(|&b| b == b' ');
     let method = head
         .get(..method_len.unwrap_or(head.len()))
         .unwrap_or_default();

@@ -122,3 +122,10 @@ pub mod gquic {
     /// Tag/value entries accepted in one CHLO (Chrome sends about 30).
     pub const MAX_CHLO_TAGS: usize = 128;
 }
+
+/// The engine's cache of destination countries (`classify::geo::GeoCache`).
+pub mod geo {
+    /// Addresses (and database records) whose country is remembered; when full, a cache is emptied
+    /// and refilled (a lookup is pure, so this only costs repeated lookups).
+    pub const CACHE_ENTRIES: usize = 16 * 1024;
+}

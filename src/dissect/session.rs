@@ -70,6 +70,10 @@ pub struct FlowDissector {
     cert_names_only_without_sni: bool,
     /// Set by [`FlowDissector::skip_unused_cert_names`]: no use for the certificate's names at all.
     cert_names_unused: bool,
+    /// Set by [`FlowDissector::skip_dns_record`]: DNS messages are not folded into [`Self::dns`].
+    dns_record_unused: bool,
+    /// Set by [`FlowDissector::skip_hello_details`]: how much of a ClientHello to keep.
+    hello_details: Option<tls::Details>,
 }
 
 /// A long-header packet of a QUIC version whose Initials can be opened (0-RTT and Handshake packets
@@ -86,6 +90,11 @@ fn is_quic_long_header(payload: &[u8]) -> bool {
 /// DNS, mDNS and LLMNR ports.
 fn is_dns_port(port: u16) -> bool {
     port == 53 || dns::is_mdns_or_llmnr(port)
+}
+
+/// The QR bit of a DNS header (false for anything too short to hold one: no message is read then).
+fn is_dns_response(message: &[u8]) -> bool {
+    message.get(2).is_some_and(|flags| flags & 0x80 != 0)
 }
 
 fn side(dir: Direction) -> usize {
@@ -113,6 +122,24 @@ impl FlowDissector {
     pub fn skip_unused_cert_names(&mut self, other_name_known: bool) {
         self.cert_names_only_without_sni = true;
         self.cert_names_unused = other_name_known;
+    }
+
+    /// The caller never reads [`FlowDissector::dns`] (the per-flow DNS record): DNS messages are
+    /// still parsed (responses feed the caller's name cache) but not folded into it. Call before
+    /// the first packet.
+    pub fn skip_dns_record(&mut self) {
+        self.dns_record_unused = true;
+    }
+
+    /// The caller reads only the ClientHello's names (SNI, ALPN): its other lists are left empty
+    /// (see [`tls::Details::NamesOnly`]). Parsing, and so every drop, is the same. Call before the
+    /// first packet.
+    pub fn skip_hello_details(&mut self) {
+        self.hello_details = Some(tls::Details::NamesOnly);
+    }
+
+    fn details(&self) -> tls::Details {
+        self.hello_details.unwrap_or(tls::Details::All)
     }
 
     fn give_up(&mut self, reason: DissectDrop) {
@@ -163,7 +190,7 @@ impl FlowDissector {
             return if last { HeadNeed::Done } else { HeadNeed::More };
         }
         if matches!(self.proto, AppProto::Unknown | AppProto::Tls) {
-            match tls::scan_client_stream(head) {
+            match tls::scan_client_stream_with(head, self.details()) {
                 Scan::Done(hello) => {
                     self.proto = AppProto::Tls;
                     self.client_hello = Some(Box::new(hello));
@@ -295,6 +322,11 @@ impl FlowDissector {
         for msg in messages.by_ref() {
             match msg {
                 Ok(bytes) => {
+                    let read = !self.dns_record_unused
+                        || (dir == Direction::ServerToClient && is_dns_response(bytes));
+                    if !read {
+                        continue;
+                    }
                     if let Ok(m) = dns::parse_message(bytes) {
                         self.fold_dns(&m);
                         if m.is_response && dir == Direction::ServerToClient {
@@ -315,6 +347,9 @@ impl FlowDissector {
     }
 
     fn fold_dns(&mut self, msg: &DnsMessage) {
+        if self.dns_record_unused {
+            return;
+        }
         self.dns.get_or_insert_with(Default::default).fold(msg);
     }
 
@@ -356,6 +391,10 @@ impl FlowDissector {
         }
         match self.proto {
             AppProto::Dns => {
+                // Without a record to fold them into, queries are of no use: only responses are read.
+                if self.dns_record_unused && !is_dns_response(payload) {
+                    return None;
+                }
                 let msg = dns::parse_message(payload).ok()?;
                 self.fold_dns(&msg);
                 // Only the server's answers feed the name cache: a "response" sent by the client
@@ -408,7 +447,10 @@ impl FlowDissector {
                         // Google QUIC Q050: the decrypted handshake is a CHLO, not TLS.
                         self.gquic_sni = quic.client_hello().and_then(gquic::chlo_sni);
                     } else {
-                        let parsed = quic.client_hello().map(tls::parse_client_hello_message);
+                        let details = self.hello_details.unwrap_or(tls::Details::All);
+                        let parsed = quic
+                            .client_hello()
+                            .map(|msg| tls::parse_client_hello_message_with(msg, details));
                         match parsed {
                             Some(Ok(hello)) => self.client_hello = Some(Box::new(hello)),
                             Some(Err(reason)) => self.drop = Some(reason),

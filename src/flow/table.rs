@@ -529,6 +529,17 @@ pub struct DrainEnded<'a, T> {
     free: &'a mut Vec<u32>,
 }
 
+impl<T> DrainEnded<'_, T> {
+    /// Flows left to take (an upper bound: a slot already emptied yields nothing).
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.len() == 0
+    }
+}
+
 impl<T> Iterator for DrainEnded<'_, T> {
     type Item = EndedFlow<T>;
 

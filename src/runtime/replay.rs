@@ -55,12 +55,22 @@ pub trait ReplayHooks {
     fn on_record(&mut self, _record: &FlowRecord) {}
     /// A running view: the records of ended flows are already folded into `summary`.
     fn publish(&mut self, _engine: &Engine, _summary: &SummaryBuilder, _sources: &[String]) {}
+    /// Whether [`ReplayHooks::on_record`] or [`ReplayHooks::publish`] read more of the records
+    /// than the summary does. When nothing else reads them either, the engine leaves the other
+    /// fields empty (see `EngineConfig::summary_only`).
+    fn reads_records(&self) -> bool {
+        true
+    }
 }
 
 /// No hooks: a plain replay.
 pub struct Unwatched;
 
-impl ReplayHooks for Unwatched {}
+impl ReplayHooks for Unwatched {
+    fn reads_records(&self) -> bool {
+        false
+    }
+}
 
 /// [`run`] with every export option (`opts.export` is ignored: `export.dir` is used).
 pub fn run_with_export(
@@ -99,11 +109,13 @@ pub fn run_hooked<H: ReplayHooks>(
     // Without export or kept records only the summary reads the records: let the engine skip the rest.
     let config = EngineConfig {
         full_records: opts.engine.full_records && keep,
+        summary_only: opts.engine.summary_only || (!keep && !hooks.reads_records()),
         ..opts.engine.clone()
     };
     let mut engine = Engine::new(config, Arc::clone(&opts.classifier));
     let mut records = Vec::new();
     let mut summary = SummaryBuilder::with_window(export_opts.window_secs);
+    let classifier = &*opts.classifier;
     let take = |engine: &mut Engine,
                 summary: &mut SummaryBuilder,
                 records: &mut Vec<FlowRecord>,
@@ -114,6 +126,9 @@ pub fn run_hooked<H: ReplayHooks>(
             if keep {
                 records.push(r);
             }
+        }
+        for facts in engine.drain_summary_facts() {
+            summary.add_totals(&facts.totals(classifier));
         }
     };
     let mut read_error = None;
@@ -182,4 +197,80 @@ pub fn run_hooked<H: ReplayHooks>(
         export: export_report,
         export_error,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// The reference data: `$AIWATCH_SHARED`, else `../shared` beside the crate, else `/work/shared`.
+    fn shared_dir() -> PathBuf {
+        if let Ok(p) = std::env::var("AIWATCH_SHARED") {
+            return PathBuf::from(p);
+        }
+        let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+        if beside.is_dir() {
+            return beside;
+        }
+        PathBuf::from("/work/shared")
+    }
+
+    fn captures(dir: &str) -> Vec<PathBuf> {
+        let dir = shared_dir().join(dir);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension()
+                    .is_some_and(|x| x == "pcap" || x == "pcapng" || x == "cap")
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// A plain replay (no export, no kept records) gives summary-only records; keeping the records
+    /// gives full ones. Both must summarise every reference capture identically: the summary, its
+    /// dissector drop counts, and the text printed.
+    #[test]
+    fn summary_only_records_summarise_like_full_records() {
+        let classifier = Arc::new(Classifier::default());
+        let mut files = captures("captures/ndpi/pcap");
+        files.extend(captures("captures/ja4/pcap"));
+        assert!(
+            files.len() > 100,
+            "reference captures in {:?}",
+            shared_dir()
+        );
+        let mut flows = 0;
+        for file in files {
+            let run_with = |keep_records: bool| {
+                let opts = ReplayOptions {
+                    files: vec![file.clone()],
+                    export: None,
+                    engine: EngineConfig::default(),
+                    classifier: Arc::clone(&classifier),
+                    keep_records,
+                };
+                let mut text = Vec::new();
+                let outcome = run(&opts, &mut text);
+                (outcome.map(|o| (o.summary, o.records.len())), text)
+            };
+            let (lean, lean_text) = run_with(false);
+            let (full, full_text) = run_with(true);
+            let at = file.display();
+            match (lean, full) {
+                (Ok((lean, kept)), Ok((full, _))) => {
+                    assert_eq!(kept, 0, "{at}: no records kept without asking");
+                    assert_eq!(lean, full, "{at}");
+                    flows += full.flows;
+                }
+                (Err(lean), Err(full)) => assert_eq!(lean, full, "{at}"),
+                (lean, full) => panic!("{at}: {:?} vs {:?}", lean.err(), full.err()),
+            }
+            assert_eq!(lean_text, full_text, "{at}");
+        }
+        assert!(flows > 1000, "{flows} flows");
+    }
 }

@@ -6,12 +6,14 @@
 //! `MAX_NAME_LEN` bytes; non-ASCII bytes are kept as they are (no IDNA mapping), so a U-label never
 //! matches an entry, which must be written as its `xn--` A-label. Names longer than the cap never match.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
 
 use crate::dissect::limits::signatures::MAX_NAME_LEN;
+
+/// Looked up once or more per flow: foldhash (randomly seeded per map), not SipHash.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Index of an entry in `Matcher::entries`.
 type EntryIndex = u32;
@@ -25,7 +27,8 @@ pub(crate) struct Entry {
 
 #[derive(Default, Debug)]
 struct TrieNode {
-    children: HashMap<Box<str>, u32>,
+    /// Keyed by the label's bytes: lookups split the normalised name as bytes, with no UTF-8 check.
+    children: HashMap<Box<[u8]>, u32>,
     entry: Option<EntryIndex>,
 }
 
@@ -61,7 +64,7 @@ impl Matcher {
     pub fn add_domain(&mut self, provider: usize, domain: &str) {
         let entry = self.push_entry(provider, domain);
         let mut node = 0usize;
-        for label in domain.rsplit('.') {
+        for label in domain.as_bytes().rsplit(|&b| b == b'.') {
             let next = match self.trie.get(node).and_then(|n| n.children.get(label)) {
                 Some(&child) => child as usize,
                 None => {
@@ -103,10 +106,10 @@ impl Matcher {
     /// The most specific domain entry covering `name` (whole labels only).
     pub fn lookup_name(&self, name: &str) -> Option<&Entry> {
         let mut buf = [0u8; MAX_NAME_LEN];
-        let normalised = normalise_name(name, &mut buf)?;
+        let normalised = normalise_bytes(name, &mut buf)?;
         let mut node = self.trie.first()?;
         let mut best = None;
-        for label in normalised.rsplit('.') {
+        for label in normalised.rsplit(|&b| b == b'.') {
             let Some(&child) = node.children.get(label) else {
                 break;
             };
@@ -149,11 +152,11 @@ fn slot<K>(tables: &mut Vec<(u8, HashMap<K, EntryIndex>)>, len: u8) -> &mut Hash
     let position = match tables.iter().position(|(l, _)| *l <= len) {
         Some(p) if tables[p].0 == len => p,
         Some(p) => {
-            tables.insert(p, (len, HashMap::new()));
+            tables.insert(p, (len, HashMap::default()));
             p
         }
         None => {
-            tables.push((len, HashMap::new()));
+            tables.push((len, HashMap::default()));
             tables.len() - 1
         }
     };
@@ -163,6 +166,11 @@ fn slot<K>(tables: &mut Vec<(u8, HashMap<K, EntryIndex>)>, len: u8) -> &mut Hash
 /// ASCII-lower-cases `name` into `buf`, dropping one trailing dot. `None` if it is empty, longer
 /// than `MAX_NAME_LEN`, or not valid UTF-8 after copying (cannot happen: only ASCII bytes change).
 pub fn normalise_name<'b>(name: &str, buf: &'b mut [u8; MAX_NAME_LEN]) -> Option<&'b str> {
+    std::str::from_utf8(normalise_bytes(name, buf)?).ok()
+}
+
+/// [`normalise_name`] as bytes (they are valid UTF-8: only ASCII letters changed).
+fn normalise_bytes<'b>(name: &str, buf: &'b mut [u8; MAX_NAME_LEN]) -> Option<&'b [u8]> {
     let trimmed = name.strip_suffix('.').unwrap_or(name);
     let bytes = trimmed.as_bytes();
     if bytes.is_empty() {
@@ -172,5 +180,5 @@ pub fn normalise_name<'b>(name: &str, buf: &'b mut [u8; MAX_NAME_LEN]) -> Option
     for (dst, src) in out.iter_mut().zip(bytes) {
         *dst = src.to_ascii_lowercase();
     }
-    std::str::from_utf8(out).ok()
+    Some(out)
 }

@@ -206,6 +206,8 @@ pub struct MatchRecord {
 pub struct Signatures {
     providers: Vec<Provider>,
     matcher: Matcher,
+    /// Whether any provider lists JA4 fingerprints (asked once per flow: computed once here).
+    has_ja4: bool,
 }
 
 impl Signatures {
@@ -269,12 +271,17 @@ impl Signatures {
                 notes: p.notes,
             });
         }
-        Signatures { providers, matcher }
+        let has_ja4 = providers.iter().any(|p| !p.ja4.is_empty());
+        Signatures {
+            providers,
+            matcher,
+            has_ja4,
+        }
     }
 
     /// Whether any provider lists JA4 fingerprints (so callers can skip computing them).
     pub fn has_ja4(&self) -> bool {
-        self.providers.iter().any(|p| !p.ja4.is_empty())
+        self.has_ja4
     }
 
     pub fn providers(&self) -> &[Provider] {
@@ -321,15 +328,40 @@ impl Signatures {
     }
 }
 
+/// A key a provider claims, compared as the value it is (so nothing is formatted unless reported).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Claim<'a> {
+    Domain(&'a str),
+    Address(IpNet),
+    Ja4(&'a str),
+}
+
+impl Claim<'_> {
+    fn what(&self) -> &'static str {
+        match self {
+            Claim::Domain(_) => "domain",
+            Claim::Address(_) => "address",
+            Claim::Ja4(_) => "ja4",
+        }
+    }
+
+    fn key(&self) -> String {
+        match self {
+            Claim::Domain(d) | Claim::Ja4(d) => d.to_string(),
+            Claim::Address(a) => a.to_string(),
+        }
+    }
+}
+
 /// Duplicate ids, and any domain, prefix or JA4 claimed twice (by two providers, or twice by one).
 fn check_unique(files: &[(&str, &str)], raw: &[RawProvider], out: &mut Vec<Diagnostic>) {
-    use std::collections::HashMap;
+    type Map<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
     let src = |p: &RawProvider| {
         let (name, text) = files.get(p.file).copied().unwrap_or(("", ""));
         Source { name, text }
     };
-    let mut ids: HashMap<&str, &RawProvider> = HashMap::new();
-    let mut keys: HashMap<String, (&RawProvider, &load::Span)> = HashMap::new();
+    let mut ids: Map<&str, &RawProvider> = Map::default();
+    let mut keys: Map<Claim<'_>, (&RawProvider, &load::Span)> = Map::default();
     for p in raw {
         if let Some(first) = ids.get(p.id.0.as_str()) {
             let at = src(first).diag(first.id.1.clone(), "");
@@ -344,16 +376,12 @@ fn check_unique(files: &[(&str, &str)], raw: &[RawProvider], out: &mut Vec<Diagn
         let claims = p
             .domains
             .iter()
-            .map(|(d, s)| ("domain", d.clone(), s))
-            .chain(
-                p.addresses
-                    .iter()
-                    .map(|(a, s)| ("address", a.to_string(), s)),
-            )
-            .chain(p.ja4.iter().map(|(j, s)| ("ja4", j.clone(), s)));
-        for (what, key, span) in claims {
-            let slot = format!("{what} {key}");
-            if let Some((owner, owner_span)) = keys.get(&slot) {
+            .map(|(d, s)| (Claim::Domain(d), s))
+            .chain(p.addresses.iter().map(|(a, s)| (Claim::Address(*a), s)))
+            .chain(p.ja4.iter().map(|(j, s)| (Claim::Ja4(j), s)));
+        for (claim, span) in claims {
+            if let Some((owner, owner_span)) = keys.get(&claim) {
+                let (what, key) = (claim.what(), claim.key());
                 let at = src(owner).diag((*owner_span).clone(), "");
                 let message = if std::ptr::eq(*owner, p) {
                     format!("{what} `{key}` listed twice in provider `{}`", p.id.0)
@@ -365,7 +393,7 @@ fn check_unique(files: &[(&str, &str)], raw: &[RawProvider], out: &mut Vec<Diagn
                 };
                 out.push(src(p).diag(span.clone(), message));
             } else {
-                keys.insert(slot, (p, span));
+                keys.insert(claim, (p, span));
             }
         }
     }

@@ -42,22 +42,39 @@ pub fn resolve_chain(msg: &DnsMessage) -> Vec<ResolvedAddr<'_>> {
     }
     for question in &msg.questions {
         // chain[i] is reached with the smallest CNAME TTL ttls[i] (u32::MAX for the question).
-        let mut chain: Vec<&str> = vec![question.name.as_str()];
-        let mut ttls: Vec<u32> = vec![u32::MAX];
-        while chain.len() <= MAX_CNAME_CHAIN {
-            let Some(&current) = chain.last() else { break };
+        // At most MAX_CNAME_CHAIN links: kept on the stack.
+        let mut chain_slots: [&str; MAX_CNAME_CHAIN + 1] = [""; MAX_CNAME_CHAIN + 1];
+        let mut ttl_slots = [u32::MAX; MAX_CNAME_CHAIN + 1];
+        chain_slots[0] = question.name.as_str();
+        let mut len = 1;
+        while len <= MAX_CNAME_CHAIN {
+            let Some(&current) = chain_slots.get(len - 1) else {
+                break;
+            };
             let link = msg.answers.iter().find_map(|answer| match &answer.data {
                 RData::Cname(target) if answer.name == current => Some((target, answer.ttl)),
                 _ => None,
             });
             let Some((target, ttl)) = link else { break };
-            if chain.contains(&target.as_str()) {
+            if chain_slots
+                .get(..len)
+                .unwrap_or_default()
+                .contains(&target.as_str())
+            {
                 break;
             }
-            let reached = ttls.last().copied().unwrap_or(u32::MAX).min(ttl);
-            chain.push(target.as_str());
-            ttls.push(reached);
+            let reached = ttl_slots.get(len - 1).copied().unwrap_or(u32::MAX).min(ttl);
+            let (Some(chain_slot), Some(ttl_slot)) =
+                (chain_slots.get_mut(len), ttl_slots.get_mut(len))
+            else {
+                break;
+            };
+            *chain_slot = target.as_str();
+            *ttl_slot = reached;
+            len += 1;
         }
+        let chain = chain_slots.get(..len).unwrap_or_default();
+        let ttls = ttl_slots.get(..len).unwrap_or_default();
         for answer in &msg.answers {
             let Some(depth) = chain.iter().position(|name| *name == answer.name) else {
                 continue;

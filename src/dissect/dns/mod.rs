@@ -32,6 +32,7 @@ mod tcp;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::dissect::limits::dns::{MAX_ANSWERS_KEPT, MAX_QUESTIONS_KEPT};
+use name::NameMemo;
 
 pub use chain::{AddrSource, ResolvedAddr, resolve_chain};
 pub use record::{DnsQuery, DnsRecord, qtype_name, rcode_name};
@@ -186,20 +187,69 @@ pub fn parse_message(msg: &[u8]) -> Result<DnsMessage, DnsError> {
         ..DnsMessage::default()
     };
 
-    let sections = read_questions(msg, &mut out).and_then(|pos| read_records(msg, pos, &mut out));
+    let mut memo = NameMemo::default();
+    let sections = read_questions(msg, &mut out, &mut memo)
+        .and_then(|pos| read_records(msg, pos, &mut out, &mut memo));
     if let Err(err) = sections {
         out.stopped = Some(err);
     }
     Ok(out)
 }
 
+/// Where a name already read is kept in the message being built (see [`NameMemo`]).
+#[derive(Clone, Copy)]
+enum Kept {
+    Question(usize),
+    Owner(usize),
+    Cname(usize),
+}
+
+fn kept_text(out: &DnsMessage, at: Kept) -> Option<&str> {
+    match at {
+        Kept::Question(i) => out.questions.get(i).map(|q| q.name.as_str()),
+        Kept::Owner(i) => out.answers.get(i).map(|a| a.name.as_str()),
+        Kept::Cname(i) => match out.answers.get(i).map(|a| &a.data) {
+            Some(RData::Cname(target)) => Some(target.as_str()),
+            _ => None,
+        },
+    }
+}
+
+/// [`name::read_name`], copying the text of a name read before when this one only points at it;
+/// also returns the pointers followed.
+fn read_name_memo(
+    msg: &[u8],
+    pos: usize,
+    out: &DnsMessage,
+    memo: &NameMemo<Kept>,
+) -> Result<(String, usize, usize), DnsError> {
+    if let Some((at, end, jumps)) = memo.lookup(msg, pos)
+        && let Some(text) = kept_text(out, at)
+    {
+        return Ok((text.to_owned(), end, jumps));
+    }
+    name::read_name_counted(msg, pos)
+}
+
 /// Reads the question section; returns the offset just past it.
-fn read_questions(msg: &[u8], out: &mut DnsMessage) -> Result<usize, DnsError> {
+fn read_questions(
+    msg: &[u8],
+    out: &mut DnsMessage,
+    memo: &mut NameMemo<Kept>,
+) -> Result<usize, DnsError> {
     let mut pos = 12;
+    // Sized once: each question takes at least 5 bytes, so the claimed count is bounded by the
+    // message as well as by the cap.
+    out.questions = Vec::with_capacity(
+        usize::from(out.question_count)
+            .min(MAX_QUESTIONS_KEPT)
+            .min(msg.len().saturating_sub(pos) / 5),
+    );
     for _ in 0..out.question_count {
         let keep = out.questions.len() < MAX_QUESTIONS_KEPT;
         let (name, after) = if keep {
-            let (name, after) = name::read_name(msg, pos)?;
+            let (name, after, jumps) = read_name_memo(msg, pos, out, memo)?;
+            memo.remember(pos, jumps, Kept::Question(out.questions.len()));
             (Some(name), after)
         } else {
             (None, name::skip_name(msg, pos)?)
@@ -247,12 +297,28 @@ fn record_head(msg: &[u8], after_name: usize) -> Result<RecordHead, DnsError> {
     })
 }
 
-fn read_records(msg: &[u8], mut pos: usize, out: &mut DnsMessage) -> Result<(), DnsError> {
+fn read_records(
+    msg: &[u8],
+    mut pos: usize,
+    out: &mut DnsMessage,
+    memo: &mut NameMemo<Kept>,
+) -> Result<(), DnsError> {
+    // Sized once: each record takes at least 11 bytes (a root owner name and the fixed fields).
+    out.answers = Vec::with_capacity(
+        usize::from(out.answer_count)
+            .min(MAX_ANSWERS_KEPT)
+            .min(msg.len().saturating_sub(pos) / 11),
+    );
     for _ in 0..out.answer_count {
         if out.answers.len() < MAX_ANSWERS_KEPT {
-            let (name, after) = name::read_name(msg, pos)?;
+            let (name, after, jumps) = read_name_memo(msg, pos, out, memo)?;
             let head = record_head(msg, after)?;
-            let data = read_rdata(msg, &head)?;
+            let (data, cname_jumps) = read_rdata(msg, &head, out, memo)?;
+            let index = out.answers.len();
+            memo.remember(pos, jumps, Kept::Owner(index));
+            if let Some(jumps) = cname_jumps {
+                memo.remember(head.rdata_start, jumps, Kept::Cname(index));
+            }
             out.answers.push(Answer {
                 name,
                 rtype: head.rtype,
@@ -285,11 +351,26 @@ fn read_records(msg: &[u8], mut pos: usize, out: &mut DnsMessage) -> Result<(), 
     Ok(())
 }
 
-fn read_rdata(msg: &[u8], head: &RecordHead) -> Result<RData, DnsError> {
+/// The record data, and for a CNAME the pointers its target name followed.
+fn read_rdata(
+    msg: &[u8],
+    head: &RecordHead,
+    out: &DnsMessage,
+    memo: &NameMemo<Kept>,
+) -> Result<(RData, Option<usize>), DnsError> {
     let rdata = msg
         .get(head.rdata_start..head.rdata_end)
         .ok_or(DnsError::RecordTruncated)?;
-    Ok(match head.rtype {
+    if head.rtype == rtype::CNAME {
+        // The name may be compressed against the whole message, but must end inside the
+        // record data.
+        let (target, end, jumps) = read_name_memo(msg, head.rdata_start, out, memo)?;
+        if end != head.rdata_end {
+            return Err(DnsError::BadRdataLength);
+        }
+        return Ok((RData::Cname(target), Some(jumps)));
+    }
+    let data = match head.rtype {
         rtype::A => {
             let octets: [u8; 4] = rdata.try_into().map_err(|_| DnsError::BadRdataLength)?;
             RData::A(Ipv4Addr::from(octets))
@@ -298,18 +379,56 @@ fn read_rdata(msg: &[u8], head: &RecordHead) -> Result<RData, DnsError> {
             let octets: [u8; 16] = rdata.try_into().map_err(|_| DnsError::BadRdataLength)?;
             RData::Aaaa(Ipv6Addr::from(octets))
         }
-        rtype::CNAME => {
-            // The name may be compressed against the whole message, but must end inside the
-            // record data.
-            let (target, end) = name::read_name(msg, head.rdata_start)?;
-            if end != head.rdata_end {
-                return Err(DnsError::BadRdataLength);
-            }
-            RData::Cname(target)
-        }
         rtype::SVCB | rtype::HTTPS => {
             RData::Svcb(svcb::parse(msg, head.rdata_start, head.rdata_end)?)
         }
         other => RData::Other(other),
-    })
+    };
+    Ok((data, None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A response to `Www.Example.COM A`: a CNAME to `cdn.edge.net`, an A record whose owner points
+    /// at the CNAME's target, and one whose owner points at that owner (two jumps). Offsets are
+    /// hand computed: question name at 12, answers at 33, 59 and 75, CNAME target at 45.
+    fn response(third_owner: [u8; 2]) -> Vec<u8> {
+        let mut m = vec![0x12, 0x34, 0x81, 0x80, 0, 1, 0, 3, 0, 0, 0, 0];
+        m.extend([3, b'W', b'w', b'w', 7]);
+        m.extend(b"Example");
+        m.extend([3, b'C', b'O', b'M', 0, 0, 1, 0, 1]);
+        assert_eq!(m.len(), 33);
+        m.extend([0xc0, 12, 0, 5, 0, 1, 0, 0, 0, 60, 0, 14]);
+        m.extend([
+            3, b'c', b'd', b'n', 4, b'e', b'd', b'g', b'e', 3, b'n', b'e', b't', 0,
+        ]);
+        assert_eq!(m.len(), 59);
+        m.extend([0xc0, 45, 0, 1, 0, 1, 0, 0, 0, 30, 0, 4, 192, 0, 2, 1]);
+        assert_eq!(m.len(), 75);
+        m.extend(third_owner);
+        m.extend([0, 1, 0, 1, 0, 0, 0, 30, 0, 4, 192, 0, 2, 2]);
+        m
+    }
+
+    /// Names copied from earlier ones read exactly as walking them does.
+    #[test]
+    fn names_pointing_at_earlier_names_read_as_walked() {
+        let msg = response([0xc0, 59]);
+        let parsed = parse_message(&msg).expect("header present");
+        assert_eq!(parsed.stopped, None);
+        let names: Vec<&str> = parsed.answers.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["www.example.com", "cdn.edge.net", "cdn.edge.net"]);
+        assert_eq!(parsed.answers[0].data, RData::Cname("cdn.edge.net".into()));
+        for (answer, at) in parsed.answers.iter().zip([33, 59, 75]) {
+            let (walked, _) = name::read_name(&msg, at).expect("valid name");
+            assert_eq!(answer.name, walked);
+        }
+        // The third owner pointing at itself is a forward pointer, as when walked.
+        let msg = response([0xc0, 75]);
+        let parsed = parse_message(&msg).expect("header present");
+        assert_eq!(parsed.stopped, Some(DnsError::ForwardPointer));
+        assert_eq!(parsed.answers.len(), 2);
+    }
 }

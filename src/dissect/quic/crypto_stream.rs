@@ -84,10 +84,20 @@ impl<'a> Frames<'a> {
         let frame_type = read_varint(buf, pos)?;
         match frame_type {
             0x00 => {
-                // PADDING runs are long: skip them in one go.
-                while buf.get(*pos) == Some(&0) {
-                    *pos += 1;
+                // PADDING runs are long (an Initial is padded to 1200 bytes): skip them in one go,
+                // eight bytes at a time while whole words are zero, then byte by byte.
+                let rest = buf.get(*pos..).unwrap_or_default();
+                let mut skipped = 0;
+                for word in rest.chunks_exact(8) {
+                    if <[u8; 8]>::try_from(word).map_or(true, |w| u64::from_ne_bytes(w) != 0) {
+                        break;
+                    }
+                    skipped += 8;
                 }
+                while rest.get(skipped) == Some(&0) {
+                    skipped += 1;
+                }
+                *pos += skipped;
                 Ok(Frame::Ignored)
             }
             0x01 => Ok(Frame::Ignored),
@@ -246,6 +256,34 @@ impl CryptoStream {
         match self.ranges.first() {
             Some(&(0, end)) => self.data.get(..end).unwrap_or_default(),
             _ => &[],
+        }
+    }
+}
+
+#[cfg(test)]
+mod padding_tests {
+    use super::*;
+
+    /// A PADDING run of any length, word-aligned or not, ends exactly where the next frame starts:
+    /// here a CRYPTO frame at offset 0 with data "hi" (type 0x06, offset 0, length 2).
+    #[test]
+    fn padding_runs_of_every_length_end_at_the_next_frame() {
+        for zeros in 1..40 {
+            let mut payload = vec![0u8; zeros];
+            payload.extend([0x06, 0x00, 0x02, b'h', b'i']);
+            payload.extend(vec![0u8; zeros % 9]);
+            let frames: Vec<_> = Frames::new(&payload).collect();
+            let expected_tail = usize::from(zeros % 9 > 0);
+            assert_eq!(frames.len(), 2 + expected_tail, "{zeros} zeros");
+            assert_eq!(frames[0], Ok(Frame::Ignored));
+            assert_eq!(
+                frames[1],
+                Ok(Frame::Crypto {
+                    offset: 0,
+                    data: b"hi"
+                }),
+                "{zeros} zeros"
+            );
         }
     }
 }

@@ -62,6 +62,24 @@ impl ClientHello {
 /// Parses one ClientHello handshake message (4-byte header included), e.g. from QUIC CRYPTO frames.
 /// Bytes after the message are ignored.
 pub fn parse_client_hello_message(msg: &[u8]) -> Result<ClientHello, &'static str> {
+    parse_client_hello_message_with(msg, Details::All)
+}
+
+/// Which fields of a [`ClientHello`] a parse fills. Both parse and validate the same way (same
+/// result, same errors); [`Details::NamesOnly`] leaves every list but `alpn` empty (`sni`, `alpn`,
+/// `legacy_version`, `ech_offered` and `extensions_error` are filled), for callers that read nothing
+/// else — no fingerprint, no export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Details {
+    All,
+    NamesOnly,
+}
+
+/// [`parse_client_hello_message`], filling the fields `details` asks for.
+pub fn parse_client_hello_message_with(
+    msg: &[u8],
+    details: Details,
+) -> Result<ClientHello, &'static str> {
     let (message, _) = next_message(msg).ok_or("truncated handshake header")?;
     if message.msg_type != CLIENT_HELLO {
         return Err("handshake message is not a ClientHello");
@@ -72,10 +90,10 @@ pub fn parse_client_hello_message(msg: &[u8]) -> Result<ClientHello, &'static st
     if message.whole.is_none() {
         return Err("truncated ClientHello");
     }
-    parse_body(message.body_so_far)
+    parse_body(message.body_so_far, details)
 }
 
-fn parse_body(body: &[u8]) -> Result<ClientHello, &'static str> {
+fn parse_body(body: &[u8], details: Details) -> Result<ClientHello, &'static str> {
     let (rest, hello) =
         parse_tls_handshake_client_hello(body).map_err(|_| "malformed ClientHello body")?;
     // tls-parser treats an extensions block that overruns the message as absent; it is an error.
@@ -84,12 +102,25 @@ fn parse_body(body: &[u8]) -> Result<ClientHello, &'static str> {
     }
     let mut out = ClientHello {
         legacy_version: hello.version.0,
-        cipher_suites: hello.ciphers.iter().map(|c| c.0).collect(),
         ..ClientHello::default()
     };
-    let (extensions, extensions_error) = ext::split(hello.ext.unwrap_or_default());
-    out.extensions_error = extensions_error;
-    for (ext_type, ext_body) in extensions {
+    let mut extensions = ext::Extensions::new(hello.ext.unwrap_or_default());
+    if details == Details::NamesOnly {
+        for (ext_type, ext_body) in extensions.by_ref() {
+            match ext_type {
+                ext::SERVER_NAME if out.sni.is_none() => out.sni = ext::server_name(ext_body),
+                ext::ALPN => out.alpn = ext::alpn(ext_body),
+                ext::ENCRYPTED_CLIENT_HELLO => out.ech_offered = true,
+                _ => {}
+            }
+        }
+        out.extensions_error = extensions.error;
+        return Ok(out);
+    }
+    out.cipher_suites = hello.ciphers.iter().map(|c| c.0).collect();
+    // Counted first, so the type list is allocated once at its size.
+    out.extensions = Vec::with_capacity(extensions.clone().count());
+    for (ext_type, ext_body) in extensions.by_ref() {
         out.extensions.push(ext_type);
         match ext_type {
             ext::SERVER_NAME if out.sni.is_none() => out.sni = ext::server_name(ext_body),
@@ -104,11 +135,18 @@ fn parse_body(body: &[u8]) -> Result<ClientHello, &'static str> {
             _ => {}
         }
     }
+    out.extensions_error = extensions.error;
     Ok(out)
 }
 
 /// Finds the ClientHello at the start of a client's TCP stream. See the module contract.
 pub fn scan_client_stream(head: &[u8]) -> Scan<ClientHello> {
+    scan_client_stream_with(head, Details::All)
+}
+
+/// [`scan_client_stream`], filling the fields `details` asks for (an SSLv2-compatible hello is
+/// always read whole).
+pub fn scan_client_stream_with(head: &[u8], details: Details) -> Scan<ClientHello> {
     match head.first() {
         None => return Scan::NeedMore,
         Some(&first) if first & 0x80 != 0 => return sslv2::scan(head),
@@ -143,8 +181,82 @@ pub fn scan_client_stream(head: &[u8]) -> Scan<ClientHello> {
             End::Invalid(reason) => Scan::Malformed(reason),
         };
     }
-    match parse_body(message.body_so_far) {
+    match parse_body(message.body_so_far, details) {
         Ok(hello) => Scan::Done(hello),
         Err(reason) => Scan::Malformed(reason),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A ClientHello body (RFC 8446 §4.1.2 layout) with TLS 1.2 legacy version, two suites, the
+    /// given extensions block (without its length), hand assembled.
+    fn body(extensions: &[u8]) -> Vec<u8> {
+        let mut b = vec![0x03, 0x03];
+        b.extend([0u8; 32]); // random
+        b.push(0); // session id
+        b.extend([0x00, 0x04, 0x13, 0x01, 0xc0, 0x2f]); // cipher suites
+        b.extend([0x01, 0x00]); // compression: null
+        b.extend((extensions.len() as u16).to_be_bytes());
+        b.extend(extensions);
+        b
+    }
+
+    fn extensions(tail: &[u8]) -> Vec<u8> {
+        let mut e = Vec::new();
+        // server_name: list of one host_name "Example.com".
+        e.extend([0x00, 0x00, 0x00, 0x10, 0x00, 0x0e, 0x00, 0x00, 0x0b]);
+        e.extend(b"Example.com");
+        // ALPN: "h2", "http/1.1".
+        e.extend([0x00, 0x10, 0x00, 0x0e, 0x00, 0x0c, 0x02]);
+        e.extend(b"h2");
+        e.push(0x08);
+        e.extend(b"http/1.1");
+        // supported_groups: x25519, secp256r1.
+        e.extend([0x00, 0x0a, 0x00, 0x06, 0x00, 0x04, 0x00, 0x1d, 0x00, 0x17]);
+        // encrypted_client_hello, empty.
+        e.extend([0xfe, 0x0d, 0x00, 0x00]);
+        e.extend(tail);
+        e
+    }
+
+    /// `Details::NamesOnly` reads the same names and reports the same problems as a full parse,
+    /// and leaves the other lists empty.
+    #[test]
+    fn names_only_parse_keeps_names_and_errors() {
+        // The second body ends with an extension claiming 256 bytes with 2 present.
+        let cases = [
+            (body(&extensions(&[])), None),
+            (
+                body(&extensions(&[0x00, 0x15, 0x01, 0x00, 0xaa, 0xbb])),
+                Some("extension overruns the extensions block"),
+            ),
+        ];
+        for (bytes, error) in cases {
+            let full = parse_body(&bytes, Details::All).expect("valid body");
+            let lean = parse_body(&bytes, Details::NamesOnly).expect("valid body");
+            assert_eq!(full.sni.as_deref(), Some("Example.com"));
+            assert_eq!(full.alpn, vec![b"h2".to_vec(), b"http/1.1".to_vec()]);
+            assert_eq!(full.extensions, vec![0x0000, 0x0010, 0x000a, 0xfe0d]);
+            assert_eq!(full.cipher_suites, vec![0x1301, 0xc02f]);
+            assert_eq!(full.supported_groups, vec![0x001d, 0x0017]);
+            assert_eq!(full.extensions_error, error);
+            assert_eq!(
+                (lean.sni, lean.alpn, lean.legacy_version, lean.ech_offered),
+                (full.sni, full.alpn, 0x0303, true)
+            );
+            assert_eq!(lean.extensions_error, error);
+            assert!(lean.extensions.is_empty() && lean.cipher_suites.is_empty());
+            assert!(lean.supported_groups.is_empty());
+        }
+        // A body cut inside the cipher suites is refused by both, with one reason.
+        let cut = &body(&[])[..36];
+        assert_eq!(
+            parse_body(cut, Details::All),
+            parse_body(cut, Details::NamesOnly)
+        );
+        assert!(parse_body(cut, Details::All).is_err());
     }
 }

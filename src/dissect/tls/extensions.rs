@@ -12,26 +12,47 @@ pub(crate) const ALPN: u16 = 0x0010;
 pub(crate) const SUPPORTED_VERSIONS: u16 = 0x002b;
 pub(crate) const ENCRYPTED_CLIENT_HELLO: u16 = 0xfe0d;
 
-/// Splits an extensions block (without its 2-byte length) into `(type, body)` pairs, in wire order.
-/// Stops at the first extension that does not fit, keeping those before it (as nDPI and Wireshark
-/// do), and says why it stopped.
-pub(crate) fn split(mut block: &[u8]) -> (Vec<(u16, &[u8])>, Option<&'static str>) {
-    let mut out = Vec::new();
-    while !block.is_empty() {
-        let Some((ext_type, rest)) = be_u16(block) else {
-            return (out, Some("truncated extension header"));
+/// The `(type, body)` pairs of an extensions block (without its 2-byte length), in wire order.
+/// Iteration stops at the first extension that does not fit, keeping those before it (as nDPI and
+/// Wireshark do), and [`Extensions::error`] then says why.
+#[derive(Clone)]
+pub(crate) struct Extensions<'a> {
+    block: &'a [u8],
+    pub error: Option<&'static str>,
+}
+
+impl<'a> Extensions<'a> {
+    pub fn new(block: &'a [u8]) -> Self {
+        Extensions { block, error: None }
+    }
+
+    fn stop(&mut self, reason: &'static str) -> Option<(u16, &'a [u8])> {
+        self.block = &[];
+        self.error = Some(reason);
+        None
+    }
+}
+
+impl<'a> Iterator for Extensions<'a> {
+    type Item = (u16, &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.block.is_empty() {
+            return None;
+        }
+        let Some((ext_type, rest)) = be_u16(self.block) else {
+            return self.stop("truncated extension header");
         };
         let Some((len, rest)) = be_u16(rest) else {
-            return (out, Some("truncated extension header"));
+            return self.stop("truncated extension header");
         };
         let len = usize::from(len);
         let Some(body) = rest.get(..len) else {
-            return (out, Some("extension overruns the extensions block"));
+            return self.stop("extension overruns the extensions block");
         };
-        out.push((ext_type, body));
-        block = rest.get(len..).unwrap_or_default();
+        self.block = rest.get(len..).unwrap_or_default();
+        Some((ext_type, body))
     }
-    (out, None)
 }
 
 pub(crate) fn be_u16(bytes: &[u8]) -> Option<(u16, &[u8])> {
@@ -107,6 +128,13 @@ pub(crate) fn alpn(body: &[u8]) -> Vec<Vec<u8>> {
         list = rest.get(usize::from(len)..).unwrap_or_default();
     }
     out
+}
+
+/// The first ALPN protocol name (what a server selects), without collecting the others.
+pub(crate) fn alpn_first(body: &[u8]) -> Option<Vec<u8>> {
+    let list = vec16(body);
+    let (&len, rest) = list.split_first()?;
+    rest.get(..usize::from(len)).map(<[u8]>::to_vec)
 }
 
 /// Client `supported_versions` (RFC 8446 §4.2.1): 1-byte length, then versions.

@@ -58,7 +58,10 @@ mod record;
 mod server_hello;
 mod sslv2;
 
-pub use client_hello::{ClientHello, parse_client_hello_message, scan_client_stream};
+pub use client_hello::{
+    ClientHello, Details, parse_client_hello_message, parse_client_hello_message_with,
+    scan_client_stream, scan_client_stream_with,
+};
 pub use server_hello::{
     ServerHello, parse_server_hello_message, scan_server_stream, scan_server_stream_final,
     scan_server_stream_with,

@@ -2,6 +2,8 @@
 //! leading handshake records into one handshake byte stream (RFC 8446 §5.1: a handshake message may
 //! span records, and one record may hold several messages).
 
+use std::borrow::Cow;
+
 use tls_parser::{TlsRecordType, parse_tls_record_header};
 
 /// Why the joined handshake bytes end where they do.
@@ -18,10 +20,20 @@ pub(crate) enum End {
     Invalid(&'static str),
 }
 
-/// Handshake bytes joined from the leading handshake records of a stream head.
-pub(crate) struct Joined {
-    pub(crate) bytes: Vec<u8>,
+/// Handshake bytes joined from the leading handshake records of a stream head: borrowed from the
+/// head while they come from one record (the common case), copied once a second record adds to them.
+pub(crate) struct Joined<'a> {
+    pub(crate) bytes: Cow<'a, [u8]>,
     pub(crate) end: End,
+}
+
+/// Appends a record's payload to the joined bytes, copying only when there is something before it.
+fn append<'a>(bytes: &mut Cow<'a, [u8]>, payload: &'a [u8]) {
+    if bytes.is_empty() {
+        *bytes = Cow::Borrowed(payload);
+    } else {
+        bytes.to_mut().extend_from_slice(payload);
+    }
 }
 
 /// Is the record version one a TLS peer may write (0x0300..=0x0304)?
@@ -47,8 +59,8 @@ pub(crate) fn starts_handshake_record(head: &[u8]) -> Option<bool> {
 /// handshake record), up to `cap` bytes. Bytes of a record cut short by the end of the head are
 /// included, so callers can read messages that are already complete. An invalid first record header
 /// is an error; a later one ends the join ([`End::Invalid`]).
-pub(crate) fn join_handshake_records(head: &[u8], cap: usize) -> Result<Joined, &'static str> {
-    let mut bytes = Vec::new();
+pub(crate) fn join_handshake_records(head: &[u8], cap: usize) -> Result<Joined<'_>, &'static str> {
+    let mut bytes = Cow::Borrowed(&[][..]);
     match join_into(head, cap, &mut bytes) {
         Ok(end) => Ok(Joined { bytes, end }),
         Err(reason) if bytes.is_empty() => Err(reason),
@@ -59,7 +71,11 @@ pub(crate) fn join_handshake_records(head: &[u8], cap: usize) -> Result<Joined, 
     }
 }
 
-fn join_into(head: &[u8], cap: usize, bytes: &mut Vec<u8>) -> Result<End, &'static str> {
+fn join_into<'a>(
+    head: &'a [u8],
+    cap: usize,
+    bytes: &mut Cow<'a, [u8]>,
+) -> Result<End, &'static str> {
     let mut rest = head;
     loop {
         if rest.is_empty() {
@@ -98,10 +114,10 @@ fn join_into(head: &[u8], cap: usize, bytes: &mut Vec<u8>) -> Result<End, &'stat
         let payload = payload_and_more.get(..available).unwrap_or_default();
         let room = cap.saturating_sub(bytes.len());
         if payload.len() > room {
-            bytes.extend_from_slice(payload.get(..room).unwrap_or_default());
+            append(bytes, payload.get(..room).unwrap_or_default());
             return Ok(End::Cap);
         }
-        bytes.extend_from_slice(payload);
+        append(bytes, payload);
         if available < len {
             return Ok(End::HeadEnds);
         }

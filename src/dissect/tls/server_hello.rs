@@ -89,18 +89,19 @@ fn parse_body(body: &[u8]) -> Result<ServerHello, &'static str> {
         hello_retry_request: random == HELLO_RETRY_REQUEST_RANDOM,
         ..ServerHello::default()
     };
-    let (extensions, extensions_error) = ext::split(ext_block.unwrap_or_default());
-    out.extensions_error = extensions_error;
-    for (ext_type, ext_body) in extensions {
+    let mut extensions = ext::Extensions::new(ext_block.unwrap_or_default());
+    out.extensions = Vec::with_capacity(extensions.clone().count());
+    for (ext_type, ext_body) in extensions.by_ref() {
         out.extensions.push(ext_type);
         match ext_type {
             ext::SUPPORTED_VERSIONS => {
                 out.selected_version = ext::server_supported_version(ext_body)
             }
-            ext::ALPN => out.alpn = ext::alpn(ext_body).into_iter().next(),
+            ext::ALPN => out.alpn = ext::alpn_first(ext_body),
             _ => {}
         }
     }
+    out.extensions_error = extensions.error;
     Ok(out)
 }
 
