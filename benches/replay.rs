@@ -85,10 +85,12 @@ fn load(files: &[PathBuf]) -> Vec<OwnedFrame> {
     frames
 }
 
-/// One replay as `aiwatch replay` without export runs it: records folded into the summary only.
+/// One replay as `aiwatch replay` without export runs it: a summary-only engine whose per-flow
+/// facts are folded into the summary (no flow records are built).
 fn replay(frames: &[OwnedFrame], classifier: &Arc<Classifier>) -> u64 {
     let config = EngineConfig {
         full_records: false,
+        summary_only: true,
         ..EngineConfig::default()
     };
     let mut engine = Engine::new(config, Arc::clone(classifier));
@@ -101,11 +103,16 @@ fn replay(frames: &[OwnedFrame], classifier: &Arc<Classifier>) -> u64 {
             data: &f.data,
         });
         if i % 4096 == 4095 {
-            engine.drain_records().for_each(|r| summary.add(&r));
+            for facts in engine.drain_summary_facts() {
+                summary.add_totals(&facts.totals(classifier));
+            }
         }
     }
     engine.finish(EndReason::EndOfCapture);
-    engine.drain_records().for_each(|r| summary.add(&r));
+    for facts in engine.drain_summary_facts() {
+        summary.add_totals(&facts.totals(classifier));
+    }
+    black_box(summary);
     engine.stats().packets
 }
 
