@@ -415,11 +415,8 @@ fn record_of(ended: EndedFlow<FlowState>, classifier: &Classifier) -> FlowRecord
     r.dns = d.dns.take().map(|b| *b);
     let transport = d.transport();
     let (client, server) = d.take_hellos();
-    r.tls = (client.is_some() || server.is_some()).then_some(TlsFacts {
-        client,
-        server,
-        transport,
-    });
+    r.tls =
+        (client.is_some() || server.is_some()).then(|| TlsFacts::new(client, server, transport));
     r
 }
 

@@ -40,7 +40,7 @@ fn run(frames: &[Vec<u8>]) -> Vec<aiwatch::aggregate::record::FlowRecord> {
 
 fn ja4(records: &[aiwatch::aggregate::record::FlowRecord]) -> Option<String> {
     assert_eq!(records.len(), 1);
-    records[0].tls.as_ref().and_then(|t| t.record().ja4)
+    records[0].tls.as_ref().and_then(|t| t.record().ja4.clone())
 }
 
 #[test]

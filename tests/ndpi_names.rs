@@ -104,10 +104,10 @@ fn sni_ja3_and_dns_names_agree_with_ndpi() {
             if let Some(t) = &r.tls {
                 let t = t.record();
                 if o.sni.is_none() {
-                    o.sni = t.sni;
+                    o.sni = t.sni.clone();
                 }
                 if o.ja3.is_none() {
-                    o.ja3 = t.ja3_hash;
+                    o.ja3 = t.ja3_hash.clone();
                 }
             }
             if r.app == Some("quic") && r.name_source == Some("quic_sni") && o.sni.is_none() {

@@ -40,7 +40,7 @@ fn flow<'a>(records: &'a [FlowRecord], client: &str, server: &str, port: u16) ->
 }
 
 fn ja4(r: &FlowRecord) -> Option<String> {
-    r.tls.as_ref().and_then(|t| t.record().ja4)
+    r.tls.as_ref().and_then(|t| t.record().ja4.clone())
 }
 
 fn provider(r: &FlowRecord) -> Option<&str> {
@@ -122,7 +122,10 @@ fn ai_tls_mix_names_providers_and_jurisdictions() {
             Some("t13d3112h2_e8f1e7e78f70_b26ce05bbdd6")
         );
         assert_eq!(
-            r.tls.as_ref().and_then(|t| t.record().ja3_hash).as_deref(),
+            r.tls
+                .as_ref()
+                .and_then(|t| t.record().ja3_hash.clone())
+                .as_deref(),
             Some("0149f47eabf9a20d0893e2a44e5a6323")
         );
     }
@@ -193,7 +196,7 @@ fn dns_names_flows_without_sni_per_client() {
         (b.server_name.as_deref(), b.name_source),
         (Some("api.mistral.ai"), Some("dns"))
     );
-    assert_eq!(a.tls.as_ref().and_then(|t| t.record().sni), None);
+    assert_eq!(a.tls.as_ref().and_then(|t| t.record().sni.clone()), None);
     assert_eq!(provider(a), Some("deepseek"));
     assert!(a.restricted);
     assert_eq!(provider(b), Some("mistral"));

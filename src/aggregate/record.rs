@@ -7,6 +7,7 @@ use crate::dissect::tls::{ClientHello, ServerHello, TlsRecord, Transport};
 use crate::time::Timestamp;
 use serde::{Serialize, Serializer};
 use std::net::IpAddr;
+use std::sync::OnceLock;
 
 pub const FLOW_SCHEMA: &str = "aiwatch.flow/1";
 
@@ -79,21 +80,47 @@ fn rfc3339<S: Serializer>(ts: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
 }
 
 /// The hellos a flow's `tls` object is computed from. Fingerprint strings (JA3, JA4, hashes) are
-/// built only when a record is written, so a run without export never pays for them.
-#[derive(Clone, Debug, PartialEq)]
+/// built only when a record is written, so a run without export never pays for them, and once per
+/// record however many files are written (flows.ndjson, flows.csv, the report).
+#[derive(Clone, Debug)]
 pub struct TlsFacts {
     pub client: Option<Box<ClientHello>>,
     pub server: Option<Box<ServerHello>>,
     pub transport: Transport,
+    record: OnceLock<TlsRecord>,
 }
 
 impl TlsFacts {
-    pub fn record(&self) -> TlsRecord {
-        TlsRecord::from_hellos(
-            self.client.as_deref(),
-            self.server.as_deref(),
-            self.transport,
-        )
+    pub fn new(
+        client: Option<Box<ClientHello>>,
+        server: Option<Box<ServerHello>>,
+        transport: Transport,
+    ) -> Self {
+        TlsFacts {
+            client,
+            server,
+            transport,
+            record: OnceLock::new(),
+        }
+    }
+
+    pub fn record(&self) -> &TlsRecord {
+        self.record.get_or_init(|| {
+            TlsRecord::from_hellos(
+                self.client.as_deref(),
+                self.server.as_deref(),
+                self.transport,
+            )
+        })
+    }
+}
+
+/// Equal hellos are equal facts, whether or not the record was built yet.
+impl PartialEq for TlsFacts {
+    fn eq(&self, other: &Self) -> bool {
+        self.client == other.client
+            && self.server == other.server
+            && self.transport == other.transport
     }
 }
 
