@@ -166,7 +166,9 @@ impl Engine {
         let ts = frame.ts;
         self.stats.frames += 1;
         self.stats.frame_bytes += u64::from(frame.orig_len);
-        self.stats.first_ts.get_or_insert(ts);
+        if self.stats.first_ts.is_none_or(|first| ts < first) {
+            self.stats.first_ts = Some(ts);
+        }
         if self.stats.last_ts.is_none_or(|last| ts > last) {
             self.stats.last_ts = Some(ts);
         }

@@ -1,5 +1,5 @@
-//! Engine behaviour on inputs a real span port produces now and then: timestamps that jump, data on
-//! a SYN (TCP Fast Open), and DNS "answers" sent by a client.
+//! Engine behaviour on inputs a real span port produces now and then: timestamps that jump or run
+//! backwards, data on a SYN (TCP Fast Open), and DNS "answers" sent by a client.
 
 use aiwatch::aggregate::record::FlowRecord;
 use aiwatch::engine::{Engine, EngineConfig};
@@ -124,4 +124,25 @@ fn a_dns_answer_sent_by_a_client_names_nothing() {
     let records = finish(e);
     let tls = records.iter().find(|r| r.server_port == 443).unwrap();
     assert_eq!(tls.dns_name.as_deref(), Some("example.org"));
+}
+
+#[test]
+fn a_flow_and_the_capture_span_their_earliest_to_latest_frame() {
+    // Merged captures and multi-queue NICs deliver frames out of time order: the flow's first
+    // frame here is stamped 20 s, a later one 10 s, the last 30 s.
+    let mut e = engine();
+    let query = udp([10, 0, 0, 1], 40000, [10, 0, 0, 2], 9999, b"a");
+    let reply = udp([10, 0, 0, 2], 9999, [10, 0, 0, 1], 40000, b"b");
+    feed(&mut e, 20, &query);
+    feed(&mut e, 10, &reply);
+    feed(&mut e, 30, &query);
+    let stats = e.stats().clone();
+    assert_eq!(stats.first_ts, Some(Timestamp::from_secs(10)));
+    assert_eq!(stats.last_ts, Some(Timestamp::from_secs(30)));
+    let records = finish(e);
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].ts_start, Timestamp::from_secs(10));
+    assert_eq!(records[0].ts_end, Timestamp::from_secs(30));
+    // The first sender stays the client (who spoke first in arrival order).
+    assert_eq!(records[0].client_port, 40000);
 }

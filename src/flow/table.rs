@@ -242,8 +242,12 @@ impl<T: Default> FlowTable<T> {
         } else {
             Direction::ServerToClient
         };
+        // Captures are not always in time order (merged files, multi-queue NICs): a flow spans
+        // its earliest to its latest frame.
         if now > flow.last_ts {
             flow.last_ts = now;
+        } else if now < flow.first_ts {
+            flow.first_ts = now;
         }
         // One add through a chosen reference, rather than a branch per direction.
         let counters = match dir {
