@@ -191,10 +191,22 @@ fn capwap_data(d: &[u8]) -> Option<Inner> {
     let b1 = *d.get(1)?;
     let b2 = *d.get(2)?;
     let hlen = usize::from(b1 >> 3) * 4;
+    if hlen < 8 {
+        // The fixed header alone is 8 bytes: anything shorter is not CAPWAP. (Port 5247 is both
+        // ends' in the controller's replies, so an ordinary datagram from a port a NAT picked must
+        // be told apart by its contents.)
+        return None;
+    }
     let wbid = (b2 >> 1) & 0x1f;
     let native = b2 & 0x01 != 0; // T bit: payload in the binding's native format
     if !native {
-        return Some(Inner::Ethernet { offset: hlen });
+        // An 802.3 frame: its Ethertype must be one a WTP bridges.
+        return match be16(d, hlen + 12)? {
+            ETHERTYPE_IPV4 | ETHERTYPE_IPV6 | 0x0806 | 0x8100 | 0x88a8 => {
+                Some(Inner::Ethernet { offset: hlen })
+            }
+            _ => None,
+        };
     }
     if wbid != 1 {
         return None;
@@ -277,6 +289,24 @@ mod tests {
             })
         );
         assert_eq!(gtp_u(&d[..13]), None);
+    }
+
+    #[test]
+    fn capwap_needs_its_header_length_and_a_bridged_ethertype() {
+        // RFC 5415 §4.3: preamble 0, HLEN 2 (8 bytes), WBID 1, T 0, then an 802.3 frame.
+        let mut frame = vec![0x00, 0x10, 0x02, 0x00, 0, 0, 0, 0];
+        frame.extend_from_slice(&[0xff; 12]); // destination and source MAC
+        frame.extend_from_slice(&ETHERTYPE_IPV4.to_be_bytes());
+        assert!(matches!(
+            capwap_data(&frame),
+            Some(Inner::Ethernet { offset: 8 })
+        ));
+        // Zeros from a NAT-chosen source port 5247: HLEN 0 is not CAPWAP.
+        assert!(capwap_data(&[0u8; 64]).is_none());
+        // A sane header but no Ethertype a WTP bridges.
+        let mut other = frame.clone();
+        other[20..22].copy_from_slice(&[0x12, 0x34]);
+        assert!(capwap_data(&other).is_none());
     }
 
     #[test]
