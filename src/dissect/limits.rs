@@ -29,6 +29,10 @@ pub mod quic {
     pub const MAX_SERVER_DATAGRAMS: usize = 16;
     /// Server Initial packets tried per flow before giving up on a ServerHello.
     pub const MAX_SERVER_INITIAL_PACKETS: usize = 16;
+    /// Client datagrams after its ClientHello with no server datagram at all before the server
+    /// side is given up (a one-sided capture), so its decryption state is not kept for the flow's
+    /// life.
+    pub const MAX_CLIENT_DATAGRAMS_WITHOUT_SERVER: usize = 16;
 }
 
 /// Caps for signature and policy files and for name matching.

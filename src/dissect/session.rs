@@ -48,6 +48,9 @@ pub struct FlowDissector {
     server_hello: Option<Box<ServerHello>>,
     pub http_host: Option<String>,
     quic: Option<Box<QuicClientInitials>>,
+    /// Client datagrams after the ClientHello while no server datagram has been seen: a capture
+    /// of one direction only (asymmetric routing) gives up the server side after a few.
+    quic_client_only: u8,
     pub quic_version: Option<u32>,
     pub dns: Option<Box<DnsRecord>>,
     /// Bytes of each TCP direction already split into DNS messages.
@@ -418,6 +421,7 @@ impl FlowDissector {
             return;
         };
         if dir == Direction::ServerToClient {
+            self.quic_client_only = u8::MAX;
             // The server's Initials, until they gave the ServerHello (JA4S) or it gave up. A Q050
             // server answers a CHLO with gQUIC's REJ/SHLO, not TLS: nothing to read there.
             if quic.carries_chlo() {
@@ -439,7 +443,18 @@ impl FlowDissector {
                     ServerProgress::NeedMore => {}
                 }
             }
-        } else if !self.client_done {
+        } else if self.client_done {
+            if self.quic_client_only < u8::MAX {
+                self.quic_client_only += 1;
+                if usize::from(self.quic_client_only)
+                    > super::limits::quic::MAX_CLIENT_DATAGRAMS_WITHOUT_SERVER
+                {
+                    // Nothing from the server: its Initials are not in this capture. The
+                    // decryption state (buffers and keys) is freed below.
+                    self.server_done = true;
+                }
+            }
+        } else {
             match quic.on_client_datagram(payload) {
                 QuicProgress::ClientHelloComplete => {
                     self.quic_version = quic.version();
@@ -532,5 +547,60 @@ impl FlowDissector {
     /// Moves the hellos out (the flow has ended).
     pub fn take_hellos(&mut self) -> (Option<Box<ClientHello>>, Option<Box<ServerHello>>) {
         (self.client_hello.take(), self.server_hello.take())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dissect::limits::quic::MAX_CLIENT_DATAGRAMS_WITHOUT_SERVER;
+    use crate::dissect::quic::rfc_vectors::{RFC9001_CLIENT_INITIAL, RFC9001_SERVER_INITIAL};
+    use crate::dissect::quic::test_support::hex;
+
+    /// A short-header packet: the client's 1-RTT data after its Initial.
+    const SHORT: &[u8] = &[0x40, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+
+    #[test]
+    fn one_sided_quic_gives_up_the_server_side_after_a_few_client_datagrams() {
+        let mut d = FlowDissector::default();
+        d.on_udp(
+            Direction::ClientToServer,
+            &hex(RFC9001_CLIENT_INITIAL),
+            50000,
+            443,
+        );
+        assert!(d.client_hello().is_some(), "RFC 9001 A.2 ClientHello read");
+        for _ in 0..MAX_CLIENT_DATAGRAMS_WITHOUT_SERVER {
+            d.on_udp(Direction::ClientToServer, SHORT, 50000, 443);
+        }
+        assert!(!d.finished(), "still waiting for the server's Initial");
+        d.on_udp(Direction::ClientToServer, SHORT, 50000, 443);
+        assert!(d.finished(), "no server datagram: its side is given up");
+        assert!(d.quic.is_none(), "decryption state freed");
+    }
+
+    #[test]
+    fn a_server_heard_from_keeps_its_side_open() {
+        let mut d = FlowDissector::default();
+        d.on_udp(
+            Direction::ClientToServer,
+            &hex(RFC9001_CLIENT_INITIAL),
+            50000,
+            443,
+        );
+        // Something from the server that is not (yet) its ServerHello.
+        d.on_udp(Direction::ServerToClient, SHORT, 443, 50000);
+        for _ in 0..2 * MAX_CLIENT_DATAGRAMS_WITHOUT_SERVER {
+            d.on_udp(Direction::ClientToServer, SHORT, 50000, 443);
+        }
+        assert!(!d.finished());
+        d.on_udp(
+            Direction::ServerToClient,
+            &hex(RFC9001_SERVER_INITIAL),
+            443,
+            50000,
+        );
+        assert!(d.server_hello().is_some(), "RFC 9001 A.3 ServerHello read");
+        assert!(d.finished());
     }
 }

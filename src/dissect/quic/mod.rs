@@ -34,11 +34,11 @@ mod server;
 pub(crate) mod version;
 
 #[cfg(test)]
-mod rfc_vectors;
+pub(crate) mod rfc_vectors;
 #[cfg(test)]
 mod server_tests;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 #[cfg(test)]
 mod tests;
 

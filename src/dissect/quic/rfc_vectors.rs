@@ -3,7 +3,7 @@
 //! Appendices A.3 (the server's Initial, answering that client Initial) with their ServerHello.
 
 /// RFC 9001 Appendix A.2: the protected client Initial (1200 bytes, packet number 2).
-pub(super) const RFC9001_CLIENT_INITIAL: &str = concat!(
+pub(crate) const RFC9001_CLIENT_INITIAL: &str = concat!(
     "c000000001088394c8f03e5157080000449e7b9aec34d1b1c98dd7689fb8ec11",
     "d242b123dc9bd8bab936b47d92ec356c0bab7df5976d27cd449f63300099f399",
     "1c260ec4c60d17b31f8429157bb35a1282a643a8d2262cad67500cadb8e7378c",
@@ -45,7 +45,7 @@ pub(super) const RFC9001_CLIENT_INITIAL: &str = concat!(
 );
 
 /// RFC 9369 Appendix A.2: the same Initial protected as QUIC version 2.
-pub(super) const RFC9369_CLIENT_INITIAL: &str = concat!(
+pub(crate) const RFC9369_CLIENT_INITIAL: &str = concat!(
     "d76b3343cf088394c8f03e5157080000449ea0c95e82ffe67b6abcdb4298b485",
     "dd04de806071bf03dceebfa162e75d6c96058bdbfb127cdfcbf903388e99ad04",
     "9f9a3dd4425ae4d0992cfff18ecf0fdb5a842d09747052f17ac2053d21f57c5d",
@@ -88,7 +88,7 @@ pub(super) const RFC9369_CLIENT_INITIAL: &str = concat!(
 
 /// RFC 9001 Appendix A.2: the data of the packet's CRYPTO frame (offset 0, 241 bytes), a
 /// ClientHello for `example.com`.
-pub(super) const RFC9001_CLIENT_HELLO: &str = concat!(
+pub(crate) const RFC9001_CLIENT_HELLO: &str = concat!(
     "010000ed0303ebf8fa56f12939b9584a3896472ec40bb863cfd3e86804fe3a47",
     "f06a2b69484c00000413011302010000c000000010000e00000b6578616d706c",
     "652e636f6dff01000100000a00080006001d0017001800100007000504616c70",
@@ -101,7 +101,7 @@ pub(super) const RFC9001_CLIENT_HELLO: &str = concat!(
 
 /// RFC 9001 Appendix A.3: the server's protected Initial (135 bytes, packet number 1, empty DCID,
 /// SCID `f067a5502a4262b5`), keys from the client's DCID `8394c8f03e515708`.
-pub(super) const RFC9001_SERVER_INITIAL: &str = concat!(
+pub(crate) const RFC9001_SERVER_INITIAL: &str = concat!(
     "cf000000010008f067a5502a4262b5004075c0d95a482cd0991cd25b0aac406a",
     "5816b6394100f37a1c69797554780bb38cc5a99f5ede4cf73c3ec2493a1839b3",
     "dbcba3f6ea46c5b7684df3548e7ddeb9c3bf9c73cc3f3bded74b562bfb19fb84",
@@ -110,7 +110,7 @@ pub(super) const RFC9001_SERVER_INITIAL: &str = concat!(
 );
 
 /// RFC 9369 Appendix A.3: the same server Initial protected as QUIC version 2.
-pub(super) const RFC9369_SERVER_INITIAL: &str = concat!(
+pub(crate) const RFC9369_SERVER_INITIAL: &str = concat!(
     "dc6b3343cf0008f067a5502a4262b5004075d92faaf16f05d8a4398c47089698",
     "baeea26b91eb761d9b89237bbf87263017915358230035f7fd3945d88965cf17",
     "f9af6e16886c61bfc703106fbaf3cb4cfa52382dd16a393e42757507698075b2",
@@ -120,7 +120,7 @@ pub(super) const RFC9369_SERVER_INITIAL: &str = concat!(
 
 /// RFC 9001 Appendix A.3: the data of the server packet's CRYPTO frame (offset 0, 90 bytes), a
 /// ServerHello choosing TLS_AES_128_GCM_SHA256 with key_share and supported_versions.
-pub(super) const RFC9001_SERVER_HELLO: &str = concat!(
+pub(crate) const RFC9001_SERVER_HELLO: &str = concat!(
     "020000560303eefce7f7b37ba1d1632e96677825ddf73988cfc79825df566dc5",
     "430b9a045a1200130100002e00330024001d00209d3c940d89690b84d08a6099",
     "3c144eca684d1081287c834d5311bcf32bb9da1a002b00020304",
