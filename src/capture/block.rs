@@ -29,7 +29,8 @@ impl BlockBuffer {
     }
 
     /// Makes `want` unread bytes available if the file has them; returns how many are (fewer only
-    /// at the end of the file). `want` beyond the buffer's size gets at most the buffer's size.
+    /// at the end of the file). The buffer grows to `want` when that is more than its size: the
+    /// readers bound `want` (a 256 KiB record, a 16 MiB pcapng block) before asking.
     #[inline]
     pub fn fill(&mut self, want: usize) -> Result<usize, String> {
         if self.end - self.start >= want || self.eof {
