@@ -264,7 +264,13 @@ fn damaged_and_variant_files_read_as_libpcap_reads_them() {
             big[o + 4 * f..o + 4 * f + 4].reverse();
         }
     }
-    cases.push(("big-endian".into(), big));
+    cases.push(("big-endian".into(), big.clone()));
+    // ... with seconds and a fraction past 2^31: libpcap zero-extends them in a swapped file
+    // (its SWAPLONG is unsigned) where it sign-extends them in a native one.
+    let mut big_odd = big;
+    big_odd[offsets[1]..offsets[1] + 4].copy_from_slice(&0x8080_8080u32.to_be_bytes());
+    big_odd[offsets[2] + 4..offsets[2] + 8].copy_from_slice(&0x8000_0001u32.to_be_bytes());
+    cases.push(("big-endian-odd-timestamps".into(), big_odd));
     // pcap 2.2 (lengths in the old order) stays with libpcap.
     let mut old = bytes.clone();
     old[6] = 2;
@@ -471,6 +477,48 @@ fn damaged_and_variant_pcapng_files_read_as_libpcap_reads_them() {
             own, *own_expected,
             "{name}: read by the block reader to the end"
         );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_capture_through_a_fifo_reads_as_the_file_does() {
+    // `aiwatch replay <(zcat x.pcapng.gz)`: a pipe cannot be peeked at and reopened, so libpcap
+    // reads it in one pass; the frames must equal the regular file's.
+    let dir = std::env::temp_dir().join(format!("aiwatch-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut pcapng = Vec::new();
+    captures(&common::shared_dir().join("captures"), true, &mut pcapng);
+    pcapng.sort();
+    let sources = [
+        PathBuf::from("captures/tls-clients.pcap"),
+        pcapng.first().expect("a reference pcapng").clone(),
+    ];
+    for (i, source) in sources.iter().enumerate() {
+        let fifo = dir.join(format!("fifo-{i}"));
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let writer = {
+            let (fifo, source) = (fifo.clone(), source.clone());
+            std::thread::spawn(move || {
+                let bytes = std::fs::read(&source).unwrap();
+                std::fs::write(&fifo, bytes).unwrap();
+            })
+        };
+        let (through_fifo, _) = by_aiwatch(&fifo);
+        writer.join().unwrap();
+        let (from_file, _) = by_aiwatch(source);
+        assert_eq!(through_fifo.error, from_file.error, "{}", source.display());
+        assert_eq!(
+            through_fifo.frames,
+            from_file.frames,
+            "{}",
+            source.display()
+        );
+        assert!(!from_file.frames.is_empty());
     }
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -71,7 +71,10 @@ impl FileSource {
             packet: None,
             message,
         };
-        if path != Path::new("-") {
+        // The block readers peek at the file and may reopen it or seek back: regular files only.
+        // Pipes, FIFOs and devices (`<(zcat x.pcap.gz)`) go to libpcap, which reads them in one pass.
+        let regular = path != Path::new("-") && std::fs::metadata(path).is_ok_and(|m| m.is_file());
+        if regular {
             let own = match PcapFile::open(path).map_err(&err)? {
                 Some(file) => Some((file.link_type(), Reader::Pcap(file))),
                 None => PcapNgFile::open(path)

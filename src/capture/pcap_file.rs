@@ -7,8 +7,8 @@
 //! hands out frames borrowed from it in place. It follows libpcap's `sf-pcap.c` rule for rule
 //! (snapshot clamp, oversized-record errors, truncation messages, signed 32-bit seconds) and
 //! `tests/pcap_reader_vs_libpcap.rs` checks it frame for frame against libpcap on every reference
-//! capture. Anything else (pcap 2.0–2.3, patched formats, exotic link types, standard input) stays
-//! with libpcap: [`PcapFile::open`] says `Ok(None)` and the caller opens it there.
+//! capture. Anything else (pcap 2.0–2.3, patched formats, exotic link types, standard input and
+//! pipes) stays with libpcap: [`PcapFile::open`] says `Ok(None)` and the caller opens it there.
 
 use super::block::BlockBuffer;
 use crate::frame::{Frame, LinkType};
@@ -84,9 +84,14 @@ impl PcapFile {
             let w = u32::from_le_bytes([head[at], head[at + 1], head[at + 2], head[at + 3]]);
             if self.swapped { w.swap_bytes() } else { w }
         };
-        // Seconds and fractions are signed 32-bit in the file (libpcap sign-extends them).
-        let secs = i64::from(word(0) as i32);
-        let frac = i64::from(word(4) as i32);
+        // Seconds and fractions are signed 32-bit fields: libpcap sign-extends them in a file of
+        // the machine's byte order, but its SWAPLONG yields an unsigned value, so in a byte-swapped
+        // file they are zero-extended.
+        let (secs, frac) = if self.swapped {
+            (i64::from(word(0)), i64::from(word(4)))
+        } else {
+            (i64::from(word(0) as i32), i64::from(word(4) as i32))
+        };
         let caplen = word(8);
         let orig_len = word(12);
         if caplen > MAX_SNAPLEN {
