@@ -448,6 +448,18 @@ fn check_command_outputs() {
         text.starts_with(&format!("{}:5:16: ", bad.display())),
         "{text}"
     );
+    // A policy beside broken signature files: said to be unchecked, not silently passed over.
+    let policy = tmp.join("policy.toml");
+    std::fs::write(&policy, "").expect("write");
+    let (text, code) = check_command(&[bad.clone(), policy.clone()]);
+    assert_eq!(code, 1);
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(
+        text.lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with(&format!("{}: not checked", policy.display()))),
+        "{text}"
+    );
     let missing = tmp.join("missing.toml");
     let (text, code) = check_command(&[missing]);
     assert_eq!(code, 1);

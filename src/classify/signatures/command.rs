@@ -52,7 +52,17 @@ pub fn check_command(paths: &[PathBuf]) -> (String, i32) {
     };
     let signatures = match signatures {
         Ok(s) => s,
-        Err(diagnostics) => return (render(&diagnostics), 1),
+        Err(diagnostics) => {
+            // Policy rules name providers, so a policy is checked against a clean signature set
+            // only; say so rather than stay silent about it.
+            let mut text = render(&diagnostics);
+            for (name, _) in &policy_files {
+                text.push_str(&format!(
+                    "{name}: not checked: its rules name providers, and the signature files above have errors\n"
+                ));
+            }
+            return (text, 1);
+        }
     };
     let mut policy_summaries = Vec::new();
     for (name, text) in &policy_files {
