@@ -50,7 +50,7 @@ pub struct FlowDissector {
     quic: Option<Box<QuicClientInitials>>,
     /// Client datagrams after the ClientHello while no server datagram has been seen: a capture
     /// of one direction only (asymmetric routing) gives up the server side after a few.
-    quic_client_only: u8,
+    quic_client_only: usize,
     pub quic_version: Option<u32>,
     pub dns: Option<Box<DnsRecord>>,
     /// Bytes of each TCP direction already split into DNS messages.
@@ -421,7 +421,6 @@ impl FlowDissector {
             return;
         };
         if dir == Direction::ServerToClient {
-            self.quic_client_only = u8::MAX;
             // The server's Initials, until they gave the ServerHello (JA4S) or it gave up. A Q050
             // server answers a CHLO with gQUIC's REJ/SHLO, not TLS: nothing to read there.
             if quic.carries_chlo() {
@@ -444,10 +443,9 @@ impl FlowDissector {
                 }
             }
         } else if self.client_done {
-            if self.quic_client_only < u8::MAX {
+            if !self.server_done && quic.server_datagrams() == 0 {
                 self.quic_client_only += 1;
-                if usize::from(self.quic_client_only)
-                    > super::limits::quic::MAX_CLIENT_DATAGRAMS_WITHOUT_SERVER
+                if self.quic_client_only > super::limits::quic::MAX_CLIENT_DATAGRAMS_WITHOUT_SERVER
                 {
                     // Nothing from the server: its Initials are not in this capture. The
                     // decryption state (buffers and keys) is freed below.

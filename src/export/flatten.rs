@@ -333,49 +333,26 @@ fn end_list(list: List<'_, '_>) -> Result<(), FlattenError> {
     Ok(())
 }
 
-impl ser::SerializeSeq for List<'_, '_> {
-    type Ok = ();
-    type Error = FlattenError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), FlattenError> {
-        push_item(self, v)
-    }
-    fn end(self) -> Result<(), FlattenError> {
-        end_list(self)
-    }
+/// serde's four list traits differ only in their names: each element goes to the list.
+macro_rules! list_trait {
+    ($trait:ident, $method:ident) => {
+        impl ser::$trait for List<'_, '_> {
+            type Ok = ();
+            type Error = FlattenError;
+            fn $method<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), FlattenError> {
+                push_item(self, v)
+            }
+            fn end(self) -> Result<(), FlattenError> {
+                end_list(self)
+            }
+        }
+    };
 }
 
-impl ser::SerializeTuple for List<'_, '_> {
-    type Ok = ();
-    type Error = FlattenError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), FlattenError> {
-        push_item(self, v)
-    }
-    fn end(self) -> Result<(), FlattenError> {
-        end_list(self)
-    }
-}
-
-impl ser::SerializeTupleStruct for List<'_, '_> {
-    type Ok = ();
-    type Error = FlattenError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), FlattenError> {
-        push_item(self, v)
-    }
-    fn end(self) -> Result<(), FlattenError> {
-        end_list(self)
-    }
-}
-
-impl ser::SerializeTupleVariant for List<'_, '_> {
-    type Ok = ();
-    type Error = FlattenError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), FlattenError> {
-        push_item(self, v)
-    }
-    fn end(self) -> Result<(), FlattenError> {
-        end_list(self)
-    }
-}
+list_trait!(SerializeSeq, serialize_element);
+list_trait!(SerializeTuple, serialize_element);
+list_trait!(SerializeTupleStruct, serialize_field);
+list_trait!(SerializeTupleVariant, serialize_field);
 
 /// An object (struct or map): each member is flattened under `key.member`.
 struct Object<'r, 'a> {

@@ -4,7 +4,6 @@
 //! [`MAX_SERVER_CRYPTO_BYTES`](crate::dissect::limits::quic::MAX_SERVER_CRYPTO_BYTES) (the server's).
 
 use super::packet::read_varint;
-use super::version::VersionParams;
 use crate::dissect::limits::quic as caps;
 
 /// One frame of an Initial packet that matters to us.
@@ -38,10 +37,10 @@ impl<'a> Frames<'a> {
         }
     }
 
-    /// The frames of an Initial of a version with `params`.
-    pub(crate) fn of_version(payload: &'a [u8], params: &VersionParams) -> Self {
+    /// The frames of an Initial of `version` (Google QUIC's frame types for its versions).
+    pub(crate) fn of_version(payload: &'a [u8], version: u32) -> Self {
         Frames {
-            gquic: params.gquic_frames,
+            gquic: super::version::params(version).is_some_and(|p| p.gquic_frames),
             ..Frames::new(payload)
         }
     }

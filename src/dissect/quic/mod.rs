@@ -261,11 +261,7 @@ impl QuicClientInitials {
         }
         let payload = self.scratch.get(self.opened.clone()).unwrap_or_default();
         let mut reasons: [Option<&'static str>; 2] = [None, None];
-        let frames = match version::params(header.version) {
-            Some(params) => Frames::of_version(payload, params),
-            None => Frames::new(payload),
-        };
-        for frame in frames {
+        for frame in Frames::of_version(payload, header.version) {
             match frame {
                 Ok(Frame::Crypto { offset, data }) => match self.crypto.insert(offset, data) {
                     Inserted::All => {}
@@ -379,21 +375,21 @@ impl QuicClientInitials {
 
     /// Decides whether the contiguous CRYPTO bytes hold a whole ClientHello (or CHLO).
     fn check_client_hello(&mut self) -> Option<QuicProgress> {
-        if self.carries_chlo() {
-            return self.check_chlo();
-        }
         let head = self.crypto.contiguous();
-        let &msg_type = head.first()?;
-        if msg_type != 0x01 {
-            return Some(self.fail("CRYPTO stream does not start with a ClientHello"));
-        }
-        let len_bytes = head.get(1..4)?;
-        let body_len = len_bytes
-            .iter()
-            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
-        let total = body_len + 4;
+        let (length, too_large) = if self.carries_chlo() {
+            (chlo_length(head)?, "CHLO larger than the CRYPTO buffer cap")
+        } else {
+            (
+                client_hello_length(head)?,
+                "ClientHello larger than the CRYPTO buffer cap",
+            )
+        };
+        let total = match length {
+            Ok(total) => total,
+            Err(reason) => return Some(self.fail(reason)),
+        };
         if total > caps::MAX_CRYPTO_BYTES {
-            return Some(self.fail("ClientHello larger than the CRYPTO buffer cap"));
+            return Some(self.fail(too_large));
         }
         if head.len() >= total {
             self.client_hello_len = Some(total);
@@ -401,28 +397,32 @@ impl QuicClientInitials {
         }
         None
     }
+}
 
-    /// A gQUIC CHLO: `CHLO`, a little-endian entry count and padding, (tag, value end offset)
-    /// entries, then the values; whole once the last entry's end is here.
-    fn check_chlo(&mut self) -> Option<QuicProgress> {
-        let head = self.crypto.contiguous();
-        if head.get(..4)? != b"CHLO" {
-            return Some(self.fail("CRYPTO stream does not start with a CHLO"));
-        }
-        let entries = usize::from(u16::from_le_bytes([*head.get(4)?, *head.get(5)?]));
-        if entries == 0 || entries > crate::dissect::limits::gquic::MAX_CHLO_TAGS {
-            return Some(self.fail("CHLO with an implausible number of tags"));
-        }
-        let last = 8 + (entries - 1) * 8 + 4;
-        let end = u32::from_le_bytes(head.get(last..last + 4)?.try_into().ok()?) as usize;
-        let total = (8 + entries * 8).saturating_add(end);
-        if total > caps::MAX_CRYPTO_BYTES {
-            return Some(self.fail("CHLO larger than the CRYPTO buffer cap"));
-        }
-        if head.len() >= total {
-            self.client_hello_len = Some(total);
-            return Some(QuicProgress::ClientHelloComplete);
-        }
-        None
+/// The length of the TLS handshake message `01 LL LL LL` the CRYPTO stream starts with; `None`
+/// until its header is here, `Err` when the stream starts with something else.
+fn client_hello_length(head: &[u8]) -> Option<Result<usize, &'static str>> {
+    if *head.first()? != 0x01 {
+        return Some(Err("CRYPTO stream does not start with a ClientHello"));
     }
+    let body_len = head
+        .get(1..4)?
+        .iter()
+        .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+    Some(Ok(body_len + 4))
+}
+
+/// The length of a gQUIC CHLO: `CHLO`, a little-endian entry count and padding, (tag, value end
+/// offset) entries, then the values; known once the last entry's end offset is here.
+fn chlo_length(head: &[u8]) -> Option<Result<usize, &'static str>> {
+    if head.get(..4)? != b"CHLO" {
+        return Some(Err("CRYPTO stream does not start with a CHLO"));
+    }
+    let entries = usize::from(u16::from_le_bytes([*head.get(4)?, *head.get(5)?]));
+    if entries == 0 || entries > crate::dissect::limits::gquic::MAX_CHLO_TAGS {
+        return Some(Err("CHLO with an implausible number of tags"));
+    }
+    let last = 8 + (entries - 1) * 8 + 4;
+    let end = u32::from_le_bytes(head.get(last..last + 4)?.try_into().ok()?) as usize;
+    Some(Ok((8 + entries * 8).saturating_add(end)))
 }

@@ -145,6 +145,11 @@ impl QuicClientInitials {
         self.server.terminal().unwrap_or(ServerProgress::NeedMore)
     }
 
+    /// Server datagrams looked at so far.
+    pub fn server_datagrams(&self) -> usize {
+        self.server.datagrams
+    }
+
     /// The complete ServerHello handshake message, header included, once it is all here.
     pub fn server_hello(&self) -> Option<&[u8]> {
         self.server
@@ -225,11 +230,7 @@ impl QuicClientInitials {
         }
         let payload = self.scratch.get(self.opened.clone()).unwrap_or_default();
         let mut reasons: [Option<&'static str>; 2] = [None, None];
-        let frames = match super::version::params(header.version) {
-            Some(params) => Frames::of_version(payload, params),
-            None => Frames::new(payload),
-        };
-        for frame in frames {
+        for frame in Frames::of_version(payload, header.version) {
             match frame {
                 Ok(Frame::Crypto { offset, data }) => match self.server.crypto.insert(offset, data)
                 {
